@@ -1,0 +1,210 @@
+// The embedding API of the runtime: compile a module, create a store,
+// instantiate, call. The CLI, the spec-test runner and (later) the platform
+// use only this header.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wasm/module.h"
+#include "wasm/result.h"
+#include "wasm/types.h"
+
+namespace weft {
+
+class Store;
+class Instance;
+class FuncInst;
+class TableInst;
+class MemoryInst;
+class GlobalInst;
+class CompiledModule;
+
+// A reference value. nullptr is the null reference. A funcref points to a
+// FuncInst; an externref is an opaque pointer-sized value chosen by the host.
+using Ref = void*;
+
+struct Value {
+  ValType type = ValType::I32;
+  union {
+    uint32_t i32;
+    uint64_t i64;
+    uint32_t f32; // IEEE bits
+    uint64_t f64; // IEEE bits
+    V128 v128;
+    Ref ref;
+  };
+  Value() : v128() {}
+  static Value I32(uint32_t v) { Value r; r.type = ValType::I32; r.i32 = v; return r; }
+  static Value I64(uint64_t v) { Value r; r.type = ValType::I64; r.i64 = v; return r; }
+  static Value F32Bits(uint32_t v) { Value r; r.type = ValType::F32; r.f32 = v; return r; }
+  static Value F64Bits(uint64_t v) { Value r; r.type = ValType::F64; r.f64 = v; return r; }
+  static Value F32(float f);
+  static Value F64(double d);
+  static Value Vec(const V128& v) { Value r; r.type = ValType::V128; r.v128 = v; return r; }
+  static Value RefOf(ValType t, Ref p) { Value r; r.type = t; r.ref = p; return r; }
+  // The type's default (zero / null).
+  static Value Default(ValType t);
+};
+
+// Traps, with the spec's wording as their message.
+enum class TrapKind : uint8_t {
+  Unreachable,              // "unreachable"
+  MemoryOutOfBounds,        // "out of bounds memory access"
+  TableOutOfBounds,         // "out of bounds table access"
+  UndefinedElement,         // "undefined element"
+  UninitializedElement,     // "uninitialized element"
+  IndirectCallTypeMismatch, // "indirect call type mismatch"
+  IntegerDivideByZero,      // "integer divide by zero"
+  IntegerOverflow,          // "integer overflow"
+  InvalidConversion,        // "invalid conversion to integer"
+  CallStackExhausted,       // "call stack exhausted"
+  Interrupted,              // "interrupted" (timeout / epoch deadline)
+  Host,                     // raised by a host function; message says what
+};
+const char* TrapKindMessage(TrapKind kind);
+
+struct Trap {
+  TrapKind kind = TrapKind::Unreachable;
+  std::string message; // for Host traps; otherwise TrapKindMessage(kind)
+  static Trap Of(TrapKind k) { return Trap{k, TrapKindMessage(k)}; }
+};
+
+// An entity that can be imported or exported.
+struct Extern {
+  ExternKind kind = ExternKind::Func;
+  void* ptr = nullptr; // FuncInst*, TableInst*, MemoryInst* or GlobalInst*
+  FuncInst* func() const { return static_cast<FuncInst*>(ptr); }
+  TableInst* table() const { return static_cast<TableInst*>(ptr); }
+  MemoryInst* memory() const { return static_cast<MemoryInst*>(ptr); }
+  GlobalInst* global() const { return static_cast<GlobalInst*>(ptr); }
+};
+
+// Host functions return nullopt on success (results filled in), or a trap.
+using HostFunc = std::function<std::optional<Trap>(
+    Store& store, std::span<const Value> args, std::span<Value> results)>;
+
+struct EngineConfig {
+  // Guest call depth at which "call stack exhausted" traps. The interpreter
+  // keeps guest frames on its own stack, so this bounds its size, not the
+  // native stack.
+  uint32_t max_call_depth = 20000;
+  // Size of the interpreter's value stack, in bytes.
+  uint64_t value_stack_bytes = 8u << 20;
+};
+
+class Engine {
+public:
+  explicit Engine(EngineConfig config = {}) : config_(config) {}
+  const EngineConfig& config() const { return config_; }
+
+private:
+  EngineConfig config_;
+};
+
+// Decoded, validated and lowered code: immutable, shared by every instance.
+class CompiledModule {
+public:
+  virtual ~CompiledModule() = default;
+  virtual const Module& module() const = 0;
+};
+
+// Decode + validate + lower. Errors carry the byte offset.
+Result<std::shared_ptr<const CompiledModule>>
+CompileModule(const Engine& engine, std::span<const uint8_t> bytes);
+
+class FuncInst {
+public:
+  virtual ~FuncInst() = default;
+  virtual const FuncType& type() const = 0;
+};
+
+class GlobalInst {
+public:
+  virtual ~GlobalInst() = default;
+  virtual GlobalType type() const = 0;
+  virtual Value Get() const = 0;
+  virtual void Set(const Value& v) = 0;
+};
+
+class MemoryInst {
+public:
+  virtual ~MemoryInst() = default;
+  virtual MemoryType type() const = 0; // current size as limits.min
+  virtual uint8_t* data() = 0;
+  virtual uint64_t size_bytes() const = 0;
+  // Returns the old size in pages, or nullopt if the grow fails.
+  virtual std::optional<uint64_t> Grow(uint64_t delta_pages) = 0;
+};
+
+class TableInst {
+public:
+  virtual ~TableInst() = default;
+  virtual TableType type() const = 0; // current size as limits.min
+  virtual uint64_t size() const = 0;
+  virtual Ref Get(uint64_t index) const = 0; // caller checks bounds
+  virtual void Set(uint64_t index, Ref value) = 0;
+};
+
+class Instance {
+public:
+  virtual ~Instance() = default;
+  virtual std::optional<Extern> GetExport(std::string_view name) const = 0;
+  virtual const CompiledModule& compiled() const = 0;
+};
+
+struct InstantiateResult {
+  Instance* instance = nullptr;     // owned by the Store; null on failure
+  std::optional<Error> link_error;  // "unknown import", "incompatible import type"
+  std::optional<Trap> trap;         // trap while initializing or in start
+};
+
+struct CallResult {
+  std::vector<Value> results;
+  std::optional<Trap> trap;
+};
+
+// Owns every runtime entity it creates; they live as long as the Store.
+// A Store is used by one thread at a time.
+class Store {
+public:
+  explicit Store(const Engine& engine);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const Engine& engine() const;
+
+  FuncInst* CreateHostFunc(const FuncType& type, HostFunc fn);
+  TableInst* CreateTable(const TableType& type, Ref init = nullptr);
+  MemoryInst* CreateMemory(const MemoryType& type);
+  GlobalInst* CreateGlobal(const GlobalType& type, const Value& init);
+
+  // `imports` are in the order of module.imports. Type-checks each import
+  // (with the spec's limits subtyping), then allocates, initializes
+  // segments, and runs the start function.
+  InstantiateResult Instantiate(std::shared_ptr<const CompiledModule> module,
+                                std::span<const Extern> imports);
+
+  // Calls a function (guest or host). Argument count/types must match.
+  CallResult Call(FuncInst* func, std::span<const Value> args);
+
+  // May be called from another thread or a signal handler: the running
+  // guest traps with TrapKind::Interrupted at its next loop back-edge or
+  // function entry. The flag is cleared when the next Call starts.
+  void Interrupt();
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace weft
