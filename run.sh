@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The first of the README's two commands: install what is missing, build,
+# and run weft on its bundled example.
+set -euo pipefail
+cd "$(dirname "$0")"
+tools/install-deps.sh
+tools/build.sh
+BUILD_DIR="${WEFT_BUILD_DIR:-build}"
+echo "== weft validate examples/fib.wasm"
+"$BUILD_DIR/weft" validate "$BUILD_DIR/examples/fib.wasm" && echo "valid"
+echo "== weft run --invoke fib examples/fib.wasm 30"
+"$BUILD_DIR/weft" run --invoke fib "$BUILD_DIR/examples/fib.wasm" 30
