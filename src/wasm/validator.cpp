@@ -56,7 +56,6 @@ Status CheckMemoryType(const MemoryType &t, const std::string &context) {
 // of an imported immutable global, and it must produce exactly `expected`.
 Status CheckConstExpr(const ModuleContext &ctx, const ConstExpr &expr,
                       ValType expected, const std::string &context) {
-  const Module &m = *ctx.module;
   std::vector<ValType> stack;
   for (size_t i = 0; i < expr.code.size(); ++i) {
     const Instr &in = expr.code[i];
@@ -75,7 +74,8 @@ Status CheckConstExpr(const ModuleContext &ctx, const ConstExpr &expr,
       stack.push_back(static_cast<ValType>(in.a));
       break;
     case Opcode::RefFunc:
-      if (in.a >= m.NumFuncs()) return fail(UnknownIndex("function", in.a));
+      if (in.a >= ctx.func_types.size())
+        return fail(UnknownIndex("function", in.a));
       stack.push_back(ValType::FuncRef);
       break;
     case Opcode::GlobalGet:

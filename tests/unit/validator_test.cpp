@@ -445,6 +445,13 @@ TEST(ValidatorTest, BulkMemoryAndDataSegments) {
   ExpectInvalid(m, "type mismatch");
 }
 
+TEST(ValidatorTest, DataDropWithoutAnyDataSegment) {
+  // No data segments and no data count section: the index is unknown (the
+  // data count section is only required when there are segments).
+  ExpectInvalid(OneFunc(Sig({}, {}), {I(Op::DataDrop, 0)}),
+                "unknown data segment 0");
+}
+
 TEST(ValidatorTest, ActiveDataSegments) {
   Module m;
   DataSegment d;
