@@ -41,6 +41,11 @@ struct Instr {
 // expressions): a short instruction sequence ending with `end`.
 struct ConstExpr {
   std::vector<Instr> code; // includes the final End
+  // Side tables indexed by Instr::a, as in Function: v128.const values (a
+  // SIMD global's initializer) and, only in invalid expressions, br_table
+  // targets, so that every decoded index stays in range.
+  std::vector<V128> v128_consts;
+  std::vector<uint32_t> br_targets;
 };
 
 struct Import {
