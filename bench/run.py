@@ -360,6 +360,7 @@ class Checker:
         self.native = native
         self.ref: dict[tuple[str, int], int] = {}
         self.errors: list[str] = []
+        self.bad: set[tuple[str, str]] = set()  # (engine, kernel) that mismatched
 
     def reference(self, kernel: str, n: int) -> int:
         if (kernel, n) not in self.ref:
@@ -375,6 +376,7 @@ class Checker:
                    f"native says {want}")
             log("!" * 72 + "\n" + msg + "\n" + "!" * 72)
             self.errors.append(msg)
+            self.bad.add((engine, kernel))
 
 
 def geomean(xs: list[float]) -> float | None:
@@ -430,8 +432,8 @@ def machine_info() -> dict:
     }
 
 
-def render(results: dict, engines: list[str], kernels: list[str], args,
-           info: dict, skipped: dict[str, str]) -> str:
+def render(results: dict, engines: list[str], kernels: list[str],
+           bad: set[tuple[str, str]]) -> tuple[str, str]:
     others = [e for e in engines if e != "native"]
     speedup = "weft" in engines and "wasm-interp" in engines
     head = ["kernel", "native t(N)"] + [f"{e} ×native" for e in others]
@@ -444,11 +446,15 @@ def render(results: dict, engines: list[str], kernels: list[str], args,
         for e in others:
             t = results[k].get(e, {}).get("t_ref")
             ratio = t / base if t and base else None
+            if (e, k) in bad:
+                ratio = None
+                row.append("**WRONG CHECKSUM**")
+            else:
+                row.append(fmt_ratio(ratio))
             per_engine[e].append(ratio)
-            row.append(fmt_ratio(ratio))
         if speedup:
             w, i = results[k]["weft"]["t_ref"], results[k]["wasm-interp"]["t_ref"]
-            s = i / w if w and i else None
+            s = i / w if w and i and ("weft", k) not in bad else None
             speedups.append(s)
             row.append(fmt_ratio(s))
         rows.append(row)
@@ -478,7 +484,8 @@ def render(results: dict, engines: list[str], kernels: list[str], args,
 
 
 def markdown_report(table: str, detail: str, args, info: dict, skipped: dict,
-                    engines: list[str], kernels: list[str], inst: dict) -> str:
+                    engines: list[str], kernels: list[str], inst: dict,
+                    errors: list[str]) -> str:
     cmd = shlex.join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:])
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
@@ -508,6 +515,9 @@ def markdown_report(table: str, detail: str, args, info: dict, skipped: dict,
         out += ["weft is timed as the whole `weft run --invoke run KERNEL.wasm N` process, "
                 "which includes reading, validating and compiling the module; the slope "
                 "removes that constant.", ""]
+    if errors:
+        out += ["**CHECKSUM MISMATCHES -- these results are invalid:**", ""]
+        out += [f"- {m}" for m in errors] + [""]
     if args.quick:
         out += ["**--quick run: sizes are tiny, the times are not meaningful.**", ""]
     for e, why in skipped.items():
@@ -681,7 +691,7 @@ def main() -> int:
         log(f"ERROR: timed out after {err.timeout}s: {shlex.join(err.cmd)}")
         return 1
 
-    table, detail = render(results, engines, kernels, args, info, skipped)
+    table, detail = render(results, engines, kernels, checker.bad)
     print(table)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(
@@ -692,7 +702,8 @@ def main() -> int:
     if args.markdown:
         Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
         Path(args.markdown).write_text(
-            markdown_report(table, detail, args, info, skipped, engines, kernels, inst))
+            markdown_report(table, detail, args, info, skipped, engines, kernels, inst,
+                            checker.errors))
         log(f"wrote {args.markdown}")
     if checker.errors:
         log(f"FAILED: {len(checker.errors)} checksum mismatch(es):")
