@@ -548,7 +548,7 @@ bool ModuleDecoder::FinalChecks() {
     return r_.Fail("data count and data section have inconsistent lengths",
                    end);
   }
-  if (!m_.data_count && code_uses_data_) {
+  if (!m_.data_count && code_uses_data_ && !m_.datas.empty()) {
     return r_.Fail("data count section required", end);
   }
   return true;
