@@ -41,14 +41,44 @@ struct Value {
     Ref ref;
   };
   Value() : v128() {}
-  static Value I32(uint32_t v) { Value r; r.type = ValType::I32; r.i32 = v; return r; }
-  static Value I64(uint64_t v) { Value r; r.type = ValType::I64; r.i64 = v; return r; }
-  static Value F32Bits(uint32_t v) { Value r; r.type = ValType::F32; r.f32 = v; return r; }
-  static Value F64Bits(uint64_t v) { Value r; r.type = ValType::F64; r.f64 = v; return r; }
+  static Value I32(uint32_t v) {
+    Value r;
+    r.type = ValType::I32;
+    r.i32 = v;
+    return r;
+  }
+  static Value I64(uint64_t v) {
+    Value r;
+    r.type = ValType::I64;
+    r.i64 = v;
+    return r;
+  }
+  static Value F32Bits(uint32_t v) {
+    Value r;
+    r.type = ValType::F32;
+    r.f32 = v;
+    return r;
+  }
+  static Value F64Bits(uint64_t v) {
+    Value r;
+    r.type = ValType::F64;
+    r.f64 = v;
+    return r;
+  }
   static Value F32(float f);
   static Value F64(double d);
-  static Value Vec(const V128& v) { Value r; r.type = ValType::V128; r.v128 = v; return r; }
-  static Value RefOf(ValType t, Ref p) { Value r; r.type = t; r.ref = p; return r; }
+  static Value Vec(const V128& v) {
+    Value r;
+    r.type = ValType::V128;
+    r.v128 = v;
+    return r;
+  }
+  static Value RefOf(ValType t, Ref p) {
+    Value r;
+    r.type = t;
+    r.ref = p;
+    return r;
+  }
   // The type's default (zero / null).
   static Value Default(ValType t);
 };
@@ -67,13 +97,19 @@ enum class TrapKind : uint8_t {
   CallStackExhausted,       // "call stack exhausted"
   Interrupted,              // "interrupted" (timeout / epoch deadline)
   Host,                     // raised by a host function; message says what
+  Exit,                     // the guest asked to exit (WASI proc_exit);
+                            // not an error: Trap::exit_code holds the status
 };
 const char* TrapKindMessage(TrapKind kind);
 
 struct Trap {
   TrapKind kind = TrapKind::Unreachable;
   std::string message; // for Host traps; otherwise TrapKindMessage(kind)
-  static Trap Of(TrapKind k) { return Trap{k, TrapKindMessage(k)}; }
+  uint32_t exit_code = 0; // for TrapKind::Exit
+  static Trap Of(TrapKind k) { return Trap{k, TrapKindMessage(k), 0}; }
+  static Trap ExitWith(uint32_t code) {
+    return Trap{TrapKind::Exit, "exit", code};
+  }
 };
 
 // An entity that can be imported or exported.
@@ -119,6 +155,10 @@ public:
 Result<std::shared_ptr<const CompiledModule>>
 CompileModule(const Engine& engine, std::span<const uint8_t> bytes);
 
+// Validate + lower an already decoded module.
+Result<std::shared_ptr<const CompiledModule>>
+CompileModule(const Engine& engine, Module module);
+
 class FuncInst {
 public:
   virtual ~FuncInst() = default;
@@ -157,12 +197,15 @@ public:
   virtual ~Instance() = default;
   virtual std::optional<Extern> GetExport(std::string_view name) const = 0;
   virtual const CompiledModule& compiled() const = 0;
+  // Every export, sorted by name.
+  virtual std::vector<std::pair<std::string, Extern>> Exports() const = 0;
 };
 
 struct InstantiateResult {
-  Instance* instance = nullptr;     // owned by the Store; null on failure
-  std::optional<Error> link_error;  // "unknown import", "incompatible import type"
-  std::optional<Trap> trap;         // trap while initializing or in start
+  Instance* instance = nullptr; // owned by the Store; null on failure
+  std::optional<Error>
+      link_error;           // "unknown import", "incompatible import type"
+  std::optional<Trap> trap; // trap while initializing or in start
 };
 
 struct CallResult {
@@ -199,6 +242,11 @@ public:
   // guest traps with TrapKind::Interrupted at its next loop back-edge or
   // function entry. The flag is cleared when the next Call starts.
   void Interrupt();
+
+  // While a host function runs: the instance whose code called it (null
+  // when the host function was called directly through Call). Lets host
+  // functions such as WASI find the caller's memory.
+  Instance* CallerInstance() const;
 
   struct Impl;
   Impl& impl() { return *impl_; }
