@@ -71,10 +71,10 @@ struct Cond {
   CmpInfo cmp;       // Fused
 };
 
-#define WEFT_CASE_UN(name, ta, tr, expr)                                       \
-  case Opcode::name: return IOp::name;                                         \
-      #define WEFT_CASE_TRUNC(name, ta, tr, i)                                 \
-  case Opcode::name: return IOp::name;
+// clang-format off
+#define WEFT_CASE_UN(name, ta, tr, expr) case Opcode::name: return IOp::name;
+#define WEFT_CASE_TRUNC(name, ta, tr, i) case Opcode::name: return IOp::name;
+// clang-format on
 std::optional<IOp> UnaryOp(Opcode op) {
   switch (op) {
     WEFT_INTERP_UNOPS(WEFT_CASE_UN)
@@ -85,10 +85,10 @@ std::optional<IOp> UnaryOp(Opcode op) {
 #undef WEFT_CASE_UN
 #undef WEFT_CASE_TRUNC
 
-#define WEFT_CASE_BIN(name, k, ta, tr, expr)                                   \
-  case Opcode::name: return IOp::name;                                         \
-      #define WEFT_CASE_DIV(name, t, kind)                                     \
-  case Opcode::name: return IOp::name;
+// clang-format off
+#define WEFT_CASE_BIN(name, k, ta, tr, expr) case Opcode::name: return IOp::name;
+#define WEFT_CASE_DIV(name, t, kind) case Opcode::name: return IOp::name;
+// clang-format on
 std::optional<IOp> BinaryOp(Opcode op) {
   switch (op) {
     WEFT_INTERP_BINOPS(WEFT_CASE_BIN)

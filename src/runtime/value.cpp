@@ -37,6 +37,7 @@ const char* TrapKindMessage(TrapKind kind) {
   case TrapKind::CallStackExhausted: return "call stack exhausted";
   case TrapKind::Interrupted: return "interrupted";
   case TrapKind::Host: return "host trap";
+  case TrapKind::Exit: return "exit";
   }
   return "trap";
 }
