@@ -175,6 +175,11 @@ struct ExecState final : TierState {
   std::unique_ptr<Frame[]> frames;
   Frame* frames_end = nullptr;
   Frame* fr = nullptr; // next free frame
+  // Cold state of the running Execute, kept here rather than in registers.
+  Store* store = nullptr;
+  const std::atomic<bool>* interrupt = nullptr;
+  TrapKind trap_kind = TrapKind::Unreachable;
+  std::optional<Trap> host_trap;
 };
 
 inline constexpr uint8_t kInterpTier = 1;

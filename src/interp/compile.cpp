@@ -1,6 +1,8 @@
 // CompileModule (decode, validate, lower) and the interpreter's entry from
 // the host (InterpModule::Invoke).
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "interp/interp_module.h"
 #include "wasm/decoder.h"
@@ -24,6 +26,13 @@ CompileModule(const Engine& engine, Module module) {
   im->funcs.resize(im->mod.functions.size());
   for (uint32_t i = 0; i < im->funcs.size(); ++i)
     WEFT_TRY(interp::LowerFunction(im->mod, i, im->funcs, im->funcs[i]));
+  // Debugging aid: WEFT_DUMP_LOWERED=1 prints the lowered code.
+  if (const char* dump = std::getenv("WEFT_DUMP_LOWERED");
+      dump && *dump == '1') {
+    for (uint32_t i = 0; i < im->funcs.size(); ++i)
+      std::fprintf(stderr, "func %u\n%s", i + im->mod.num_imported_funcs,
+                   interp::Disassemble(im->funcs[i]).c_str());
+  }
   return std::shared_ptr<const CompiledModule>(std::move(im));
 }
 

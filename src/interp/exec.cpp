@@ -64,7 +64,7 @@ using FnV_PVN = V128 (*)(const uint8_t*, V128, unsigned);
 using Fn_PVN = void (*)(uint8_t*, V128, unsigned);
 
 template <typename F> inline F Fn(const void* p) {
-  return reinterpret_cast<F>(p);
+  return reinterpret_cast<F>(const_cast<void*>(p));
 }
 
 const Handler* g_handlers = nullptr;
@@ -129,8 +129,11 @@ In0 g_exit;
   return std::nullopt;
 }
 
-std::optional<Trap> Run(Store* store, ExecState* st, FuncInstImpl* entry,
-                        uint64_t* fp) {
+#if defined(__GNUC__) && !defined(__clang__)
+[[gnu::optimize("no-gcse")]]
+#endif
+std::optional<Trap>
+Run(Store* store, ExecState* st, FuncInstImpl* entry, uint64_t* fp) {
   static const void* const kTable[] = {
 #define WEFT_X(name, shape) &&L_##name,
       WEFT_INTERP_IOPS(WEFT_X)
@@ -144,13 +147,11 @@ std::optional<Trap> Run(Store* store, ExecState* st, FuncInstImpl* entry,
     return std::nullopt;
   }
 
-  Store::Impl& s = store->impl();
-  const std::atomic<bool>& interrupt = s.interrupt;
-  Frame* fr = st->fr;
-  Frame* const frames_end = st->frames_end;
-  uint64_t* const stack_end = st->stack_end;
-  TrapKind trap_kind = TrapKind::Unreachable;
-  std::optional<Trap> host_trap;
+  // Only the hottest state lives in locals (pc, fp, mem, mem_size, inst,
+  // st) so the compiler can keep all of it in callee-saved registers;
+  // everything else is reached through st.
+  st->store = store;
+  st->interrupt = &store->impl().interrupt;
   InstanceImpl* inst = entry->instance;
   const CompiledFunc* cf = static_cast<const CompiledFunc*>(entry->code);
   const uint8_t* pc = nullptr;
@@ -168,7 +169,7 @@ std::optional<Trap> Run(Store* store, ExecState* st, FuncInstImpl* entry,
 #define IN(S) const S* in = reinterpret_cast<const S*>(pc)
 #define TRAP(k)                                                                \
   do {                                                                         \
-    trap_kind = TrapKind::k;                                                   \
+    st->trap_kind = TrapKind::k;                                               \
     goto trap;                                                                 \
   } while (0)
 #define LOAD_MEM()                                                             \
@@ -177,7 +178,7 @@ std::optional<Trap> Run(Store* store, ExecState* st, FuncInstImpl* entry,
     mem_size = inst->mem0->size;                                               \
   } while (0)
 #define CHECK_INTERRUPT()                                                      \
-  if (__builtin_expect(interrupt.load(std::memory_order_relaxed), 0))          \
+  if (__builtin_expect(st->interrupt->load(std::memory_order_relaxed), 0))     \
   TRAP(Interrupted)
 // Takes a branch; backward branches (loop back-edges) check for interrupts.
 #define TAKE(off)                                                              \
@@ -187,19 +188,23 @@ std::optional<Trap> Run(Store* store, ExecState* st, FuncInstImpl* entry,
     if (o_ <= 0) CHECK_INTERRUPT();                                            \
     DISPATCH();                                                                \
   } while (0)
+#define PUSH_FRAME(ret)                                                        \
+  do {                                                                         \
+    Frame* f_ = st->fr++;                                                      \
+    f_->pc = (ret);                                                            \
+    f_->fp = fp;                                                               \
+    f_->inst = inst;                                                           \
+  } while (0)
 #define EA(slot, off, n)                                                       \
   const u64 ea = static_cast<u64>(static_cast<u32>(fp[slot])) + (off);         \
   if (__builtin_expect(ea + (n) > mem_size, 0)) TRAP(MemoryOutOfBounds)
 
-  if (fr == frames_end) return Trap::Of(TrapKind::CallStackExhausted);
-  fr->pc = reinterpret_cast<const uint8_t*>(&g_exit);
-  fr->fp = fp;
-  fr->inst = inst;
-  ++fr;
+  if (st->fr == st->frames_end) return Trap::Of(TrapKind::CallStackExhausted);
+  PUSH_FRAME(reinterpret_cast<const uint8_t*>(&g_exit));
   LOAD_MEM();
 
 enter: // cf and fp are the callee's; its caller is saved in fr[-1].
-  if (__builtin_expect(fp + cf->frame_slots > stack_end, 0))
+  if (__builtin_expect(fp + cf->frame_slots > st->stack_end, 0))
     TRAP(CallStackExhausted);
   for (uint32_t i = 0, n = cf->local_slots; i < n; ++i)
     fp[cf->param_slots + i] = 0;
@@ -209,25 +214,21 @@ enter: // cf and fp are the callee's; its caller is saved in fr[-1].
 
 call_func: // callee, call_arg set; pc is the return address
   if (callee->tier_kind == kInterpTier) {
-    if (__builtin_expect(fr == frames_end, 0)) TRAP(CallStackExhausted);
-    fr->pc = pc;
-    fr->fp = fp;
-    fr->inst = inst;
-    ++fr;
+    if (__builtin_expect(st->fr == st->frames_end, 0)) TRAP(CallStackExhausted);
+    PUSH_FRAME(pc);
     fp += call_arg;
     inst = callee->instance;
     cf = static_cast<const CompiledFunc*>(callee->code);
     LOAD_MEM();
     goto enter;
   }
-  host_trap = CallOut(*store, *st, fr, callee, fp + call_arg, inst);
-  if (host_trap) goto trap_host;
+  st->host_trap = CallOut(*st->store, *st, st->fr, callee, fp + call_arg, inst);
+  if (st->host_trap) goto trap_host;
   LOAD_MEM();
   DISPATCH();
 
   // --- control --------------------------------------------------------------
 L_Exit:
-  st->fr = fr;
   return std::nullopt;
 L_Unreachable:
   TRAP(Unreachable);
@@ -276,21 +277,19 @@ L_Ret2 : {
   goto ret;
 }
 L_Ret:
-ret:
-  --fr;
-  pc = fr->pc;
-  fp = fr->fp;
-  inst = fr->inst;
+ret : {
+  const Frame* f = --st->fr;
+  pc = f->pc;
+  fp = f->fp;
+  inst = f->inst;
   LOAD_MEM();
+}
   DISPATCH();
 L_Call : {
   IN(InP4);
   cf = static_cast<const CompiledFunc*>(in->p);
-  if (__builtin_expect(fr == frames_end, 0)) TRAP(CallStackExhausted);
-  fr->pc = pc + sizeof(InP4);
-  fr->fp = fp;
-  fr->inst = inst;
-  ++fr;
+  if (__builtin_expect(st->fr == st->frames_end, 0)) TRAP(CallStackExhausted);
+  PUSH_FRAME(pc + sizeof(InP4));
   fp += in->x;
   goto enter;
 }
@@ -674,9 +673,9 @@ L_SimdStoreLane : {
 }
 
 trap:
-  return Trap::Of(trap_kind);
+  return Trap::Of(st->trap_kind);
 trap_host:
-  return host_trap;
+  return std::move(st->host_trap);
 
 #undef DISPATCH
 #undef NEXT
@@ -686,6 +685,7 @@ trap_host:
 #undef CHECK_INTERRUPT
 #undef TAKE
 #undef EA
+#undef PUSH_FRAME
 }
 
 } // namespace

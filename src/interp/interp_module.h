@@ -27,6 +27,9 @@ public:
 Status LowerFunction(const Module& m, uint32_t index,
                      const std::vector<CompiledFunc>& all, CompiledFunc& out);
 
+// A readable listing of lowered code (one instruction per line).
+std::string Disassemble(const CompiledFunc& f);
+
 // The simd.h implementation of a 0xFD opcode (except v128.const,
 // i8x16.shuffle and v128.store, which the executor does itself), or null.
 const void* SimdFunction(Opcode op);
