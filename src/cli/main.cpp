@@ -9,10 +9,26 @@
 #include "cli/run_cmd.h"
 #include "cli/wast_runner.h"
 
-int main(int argc, char **argv) {
+namespace {
+
+// `run` takes its module and the guest's arguments unparsed (see below), so
+// CLI11 cannot derive its usage line; spell it out.
+class Formatter : public CLI::Formatter {
+public:
+  std::string make_usage(const CLI::App* app, std::string name) const override {
+    if (app->get_name() == "run")
+      return "Usage: weft run [--invoke NAME] FILE.wasm [ARG...]\n";
+    return CLI::Formatter::make_usage(app, std::move(name));
+  }
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
   using namespace weft::cli;
 
   CLI::App app{"weft: a WebAssembly runtime", "weft"};
+  app.formatter(std::make_shared<Formatter>());
   app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION);
   app.require_subcommand(1);
   app.footer("Run `weft COMMAND --help` for the options of a command.\n"
@@ -20,13 +36,13 @@ int main(int argc, char **argv) {
              "error, trap, failed spec command), 2 on bad usage.");
 
   std::string validate_path;
-  CLI::App *validate =
+  CLI::App* validate =
       app.add_subcommand("validate", "Decode and validate a module; print "
                                      "nothing and exit 0 when it is valid");
   validate->add_option("FILE", validate_path, "the .wasm module")->required();
 
   RunOptions run_options;
-  CLI::App *run = app.add_subcommand(
+  CLI::App* run = app.add_subcommand(
       "run", "Instantiate a module and call an export (default: _start)");
   run->add_option("--invoke", run_options.invoke,
                   "the exported function to call; arguments are parsed by its "
@@ -35,7 +51,6 @@ int main(int argc, char **argv) {
   // included: CLI11's prefix-command mode leaves it all unparsed.
   run->prefix_command();
   run->footer(
-      "Usage: weft run [--invoke NAME] FILE.wasm [ARG...]\n"
       "Options go before FILE.wasm; everything after it is passed to the "
       "program or function.\n"
       "Arguments: i32/i64 as decimal (signed or unsigned) or 0x hex; f32/f64 "
@@ -47,7 +62,7 @@ int main(int argc, char **argv) {
 
   std::string wast_path;
   WastOptions wast_options;
-  CLI::App *wast = app.add_subcommand(
+  CLI::App* wast = app.add_subcommand(
       "wast", "Run spec test scripts (wast2json output): one .json file, or "
               "every .json below a folder");
   wast->add_option("PATH", wast_path, "a .json script or a folder")->required();
@@ -57,7 +72,7 @@ int main(int argc, char **argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError &e) {
+  } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     // --help and --version are successes; everything else is a usage error.
     return code == 0 ? kExitOk : kExitUsage;

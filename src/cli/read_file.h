@@ -14,8 +14,8 @@ namespace weft::cli {
 
 // Reads `path` into `out`. On failure returns false and sets `error` to
 // "cannot read file: <reason>".
-inline bool ReadFileBytes(const std::string &path, std::vector<uint8_t> &out,
-                          std::string &error) {
+inline bool ReadFileBytes(const std::string& path, std::vector<uint8_t>& out,
+                          std::string& error) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     error = "cannot read file: is a directory";

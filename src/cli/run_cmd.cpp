@@ -13,22 +13,22 @@ namespace weft::cli {
 namespace {
 
 // "<path>: error: <message>[ at offset <n>]" on stderr.
-void PrintModuleError(const std::string &path, const Error &err) {
+void PrintModuleError(const std::string& path, const Error& err) {
   std::string line = path + ": error: " + err.message;
   if (err.offset != kNoOffset)
     line += " at offset " + std::to_string(err.offset);
   std::cerr << line << "\n";
 }
 
-void PrintFileError(const std::string &path, const std::string &message) {
+void PrintFileError(const std::string& path, const std::string& message) {
   std::cerr << path << ": error: " << message << "\n";
 }
 
-std::string TrapReason(const Trap &trap) {
+std::string TrapReason(const Trap& trap) {
   return trap.message.empty() ? TrapKindMessage(trap.kind) : trap.message;
 }
 
-std::string TypeList(const std::vector<ValType> &types) {
+std::string TypeList(const std::vector<ValType>& types) {
   std::string s;
   for (size_t i = 0; i < types.size(); ++i) {
     if (i) s += ", ";
@@ -39,7 +39,7 @@ std::string TypeList(const std::vector<ValType> &types) {
 
 } // namespace
 
-int ValidateCommand(const std::string &path) {
+int ValidateCommand(const std::string& path) {
   std::vector<uint8_t> bytes;
   std::string read_error;
   if (!ReadFileBytes(path, bytes, read_error)) {
@@ -58,8 +58,8 @@ int ValidateCommand(const std::string &path) {
   return kExitOk;
 }
 
-int RunCommand(const RunOptions &options) {
-  const std::string &path = options.module_path;
+int RunCommand(const RunOptions& options) {
+  const std::string& path = options.module_path;
   std::vector<uint8_t> bytes;
   std::string read_error;
   if (!ReadFileBytes(path, bytes, read_error)) {
@@ -73,9 +73,9 @@ int RunCommand(const RunOptions &options) {
     PrintModuleError(path, compiled.error());
     return kExitError;
   }
-  const Module &module = (*compiled)->module();
+  const Module& module = (*compiled)->module();
   if (!module.imports.empty()) {
-    const Import &imp = module.imports.front();
+    const Import& imp = module.imports.front();
     PrintFileError(path, "unknown import \"" + imp.module + "\" \"" + imp.name +
                              "\" (" + ExternKindName(imp.kind) +
                              "): weft run provides no imports");
@@ -108,8 +108,8 @@ int RunCommand(const RunOptions &options) {
                              ExternKindName(ext->kind) + ", not a function");
     return kExitError;
   }
-  FuncInst *func = ext->func();
-  const FuncType &type = func->type();
+  FuncInst* func = ext->func();
+  const FuncType& type = func->type();
   if (options.args.size() != type.params.size()) {
     PrintFileError(
         path, "\"" + name + "\" takes " + std::to_string(type.params.size()) +
@@ -130,12 +130,17 @@ int RunCommand(const RunOptions &options) {
   }
 
   CallResult result = store.Call(func, args);
+  if (result.trap && result.trap->kind == TrapKind::Exit) {
+    // The guest asked to exit (WASI proc_exit): its status is ours.
+    std::cout.flush();
+    return static_cast<int>(result.trap->exit_code & 0xFF);
+  }
   if (result.trap) {
     std::cout.flush();
     std::cerr << "error: trap: " << TrapReason(*result.trap) << "\n";
     return kExitError;
   }
-  for (const Value &v : result.results)
+  for (const Value& v : result.results)
     std::cout << FormatValue(v) << "\n";
   std::cout.flush();
   return kExitOk;

@@ -13,7 +13,7 @@ inline constexpr int kExitUsage = 2; // bad command line
 
 // Decodes and validates `path`. Prints nothing and returns 0 when valid;
 // otherwise prints "<path>: error: <what> at offset <n>" to stderr, returns 1.
-int ValidateCommand(const std::string &path);
+int ValidateCommand(const std::string& path);
 
 struct RunOptions {
   std::string module_path;
@@ -24,6 +24,6 @@ struct RunOptions {
 // Compiles and instantiates the module with no imports, calls the export and
 // prints each result on its own line to stdout. Errors go to stderr; a trap
 // prints "error: trap: <reason>" and returns 1.
-int RunCommand(const RunOptions &options);
+int RunCommand(const RunOptions& options);
 
 } // namespace weft::cli

@@ -6,7 +6,7 @@
 namespace weft::cli {
 namespace {
 
-bool ConsumePrefix(std::string_view &s, std::string_view prefix) {
+bool ConsumePrefix(std::string_view& s, std::string_view prefix) {
   if (s.substr(0, prefix.size()) != prefix) return false;
   s.remove_prefix(prefix.size());
   return true;
@@ -155,7 +155,7 @@ std::optional<Value> ParseValue(ValType type, std::string_view text) {
   return std::nullopt;
 }
 
-std::string FormatValue(const Value &v) {
+std::string FormatValue(const Value& v) {
   switch (v.type) {
   case ValType::I32: return std::to_string(static_cast<int32_t>(v.i32));
   case ValType::I64: return std::to_string(static_cast<int64_t>(v.i64));
@@ -173,7 +173,7 @@ std::string FormatValue(const Value &v) {
   return "?";
 }
 
-std::string DescribeValue(const Value &v) {
+std::string DescribeValue(const Value& v) {
   std::string s = std::string(ValTypeName(v.type)) + " " + FormatValue(v);
   if (v.type == ValType::F32) s += " (0x" + Hex(v.f32, 8) + ")";
   if (v.type == ValType::F64) s += " (0x" + Hex(v.f64, 16) + ")";

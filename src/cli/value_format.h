@@ -27,11 +27,11 @@ std::optional<Value> ParseValue(ValType type, std::string_view text);
 // floats in the shortest form that reads back to the same bits ("3.5",
 // "0.1", "-0", "inf", "nan", "-nan", "nan:0x200000" for a non-canonical
 // NaN), v128 as "0x" + 32 hex digits, refs as "null" or "ref".
-std::string FormatValue(const Value &v);
+std::string FormatValue(const Value& v);
 
 // FormatValue plus the type and, for floats, the raw bits: "i32 -1",
 // "f32 3.5 (0x40600000)". For diagnostics where the exact bits matter.
-std::string DescribeValue(const Value &v);
+std::string DescribeValue(const Value& v);
 
 // Integer text helpers shared with the spec runner: decimal (optionally
 // signed) or 0x hex, checked against `bits` (32 or 64): a value is

@@ -27,7 +27,7 @@ struct ActionResult {
   std::vector<Value> values;
 };
 
-std::string TrapReason(const Trap &trap) {
+std::string TrapReason(const Trap& trap) {
   return trap.message.empty() ? TrapKindMessage(trap.kind) : trap.message;
 }
 
@@ -35,7 +35,7 @@ std::string TrapReason(const Trap &trap) {
 // detail we do not report ("uninitialized element 2" for our "uninitialized
 // element"), so an expected text that extends ours by a space-separated
 // suffix also matches.
-bool TrapTextMatches(const std::string &actual, const std::string &expected) {
+bool TrapTextMatches(const std::string& actual, const std::string& expected) {
   if (actual.find(expected) != std::string::npos) return true;
   return expected.size() > actual.size() &&
          expected.compare(0, actual.size(), actual) == 0 &&
@@ -48,20 +48,20 @@ Error LinkError(std::string message) {
   return e;
 }
 
-std::string Quote(const std::string &s) { return "\"" + s + "\""; }
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
-std::string StringField(const json &j, const char *key) {
+std::string StringField(const json& j, const char* key) {
   if (j.is_object() && j.contains(key) && j[key].is_string())
     return j[key].get<std::string>();
   return "";
 }
 
-std::string DescribeValues(const std::vector<Value> &values,
-                           const std::vector<Expected> *shapes = nullptr) {
+std::string DescribeValues(const std::vector<Value>& values,
+                           const std::vector<Expected>* shapes = nullptr) {
   std::string s = "(";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) s += ", ";
-    const Expected *shape =
+    const Expected* shape =
         shapes && i < shapes->size() ? &(*shapes)[i] : nullptr;
     s += wast::DescribeGot(values[i], shape);
   }
@@ -72,8 +72,8 @@ std::string DescribeValues(const std::vector<Value> &values,
 // registered instances.
 class ScriptRun {
 public:
-  ScriptRun(const Engine &engine, const WastCompileFn &compile,
-            const WastOptions &options, std::ostream &out, std::string source,
+  ScriptRun(const Engine& engine, const WastCompileFn& compile,
+            const WastOptions& options, std::ostream& out, std::string source,
             fs::path base_dir)
       : compile_(compile), options_(options), out_(out),
         source_(std::move(source)), base_dir_(std::move(base_dir)),
@@ -81,13 +81,13 @@ public:
     CreateSpectest();
   }
 
-  WastCounts Run(const json &commands) {
-    for (const json &cmd : commands) {
+  WastCounts Run(const json& commands) {
+    for (const json& cmd : commands) {
       std::string detail;
       Outcome outcome;
       try {
         outcome = RunCommand(cmd, detail);
-      } catch (const json::exception &e) {
+      } catch (const json::exception& e) {
         outcome = Outcome::Fail;
         detail = std::string("malformed command: ") + e.what();
       }
@@ -98,14 +98,14 @@ public:
 
 private:
   void CreateSpectest() {
-    auto print = [this](const char *name, std::vector<ValType> params) {
+    auto print = [this](const char* name, std::vector<ValType> params) {
       FuncType type{std::move(params), {}};
       std::string label = std::string("spectest.") + name;
       spectest_[name] =
           Extern{ExternKind::Func,
                  store_.CreateHostFunc(
                      type,
-                     [this, label](Store &, std::span<const Value> args,
+                     [this, label](Store&, std::span<const Value> args,
                                    std::span<Value>) -> std::optional<Trap> {
                        if (options_.verbose) {
                          std::vector<Value> v(args.begin(), args.end());
@@ -121,7 +121,7 @@ private:
     print("print_f64", {ValType::F64});
     print("print_i32_f32", {ValType::I32, ValType::F32});
     print("print_f64_f64", {ValType::F64, ValType::F64});
-    auto global = [this](const char *name, ValType t, const Value &v) {
+    auto global = [this](const char* name, ValType t, const Value& v) {
       spectest_[name] = Extern{ExternKind::Global,
                                store_.CreateGlobal(GlobalType{t, false}, v)};
     };
@@ -136,7 +136,7 @@ private:
                                  store_.CreateMemory(MemoryType{Limits{1, 2}})};
   }
 
-  void Report(const json &cmd, Outcome outcome, const std::string &detail) {
+  void Report(const json& cmd, Outcome outcome, const std::string& detail) {
     switch (outcome) {
     case Outcome::Pass: ++counts_.passed; break;
     case Outcome::Fail: ++counts_.failed; break;
@@ -159,7 +159,7 @@ private:
   }
 
   // "assert_return $M.add(i32 1, i32 2)", "module binary.2.wasm".
-  std::string Label(const json &cmd) {
+  std::string Label(const json& cmd) {
     std::string type = StringField(cmd, "type");
     if (cmd.is_object() && cmd.contains("action"))
       return type + " " + DescribeAction(cmd["action"]);
@@ -173,7 +173,7 @@ private:
     return s;
   }
 
-  std::string DescribeAction(const json &action) {
+  std::string DescribeAction(const json& action) {
     std::string s;
     if (std::string m = StringField(action, "module"); !m.empty()) s = m + ".";
     s += StringField(action, "field");
@@ -181,7 +181,7 @@ private:
     s += "(";
     if (action.contains("args") && action["args"].is_array()) {
       bool first = true;
-      for (const json &a : action["args"]) {
+      for (const json& a : action["args"]) {
         if (!first) s += ", ";
         first = false;
         Value v;
@@ -192,7 +192,7 @@ private:
     return s + ")";
   }
 
-  Outcome RunCommand(const json &cmd, std::string &detail) {
+  Outcome RunCommand(const json& cmd, std::string& detail) {
     const std::string type = StringField(cmd, "type");
     if (type == "module") return DoModule(cmd, detail);
     if (type == "register") return DoRegister(cmd, detail);
@@ -216,14 +216,14 @@ private:
     return Outcome::Uncounted;
   }
 
-  static Outcome Fail(std::string &detail, std::string why) {
+  static Outcome Fail(std::string& detail, std::string why) {
     detail = std::move(why);
     return Outcome::Fail;
   }
 
   // Reads and compiles the command's "filename".
   std::shared_ptr<const CompiledModule>
-  Compile(const json &cmd, std::string &error, bool &read_failed) {
+  Compile(const json& cmd, std::string& error, bool& read_failed) {
     read_failed = false;
     std::string file = StringField(cmd, "filename");
     std::vector<uint8_t> bytes;
@@ -247,7 +247,7 @@ private:
   // Resolves imports by (module, field) and instantiates.
   InstantiateResult Instantiate(std::shared_ptr<const CompiledModule> module) {
     std::vector<Extern> imports;
-    for (const Import &imp : module->module().imports) {
+    for (const Import& imp : module->module().imports) {
       std::optional<Extern> ext = LookupImport(imp.module, imp.name);
       InstantiateResult fail;
       if (!ext) {
@@ -267,8 +267,8 @@ private:
     return store_.Instantiate(std::move(module), imports);
   }
 
-  std::optional<Extern> LookupImport(const std::string &module,
-                                     const std::string &field) {
+  std::optional<Extern> LookupImport(const std::string& module,
+                                     const std::string& field) {
     if (auto it = registered_.find(module); it != registered_.end())
       return it->second->GetExport(field);
     if (module == "spectest") {
@@ -278,7 +278,7 @@ private:
     return std::nullopt;
   }
 
-  Outcome DoModule(const json &cmd, std::string &detail) {
+  Outcome DoModule(const json& cmd, std::string& detail) {
     const std::string name = StringField(cmd, "name");
     current_ = nullptr;
     if (!name.empty()) named_.erase(name);
@@ -296,15 +296,15 @@ private:
     return Outcome::Uncounted;
   }
 
-  Outcome DoRegister(const json &cmd, std::string &detail) {
+  Outcome DoRegister(const json& cmd, std::string& detail) {
     std::string error;
-    Instance *inst = FindInstance(StringField(cmd, "name"), error);
+    Instance* inst = FindInstance(StringField(cmd, "name"), error);
     if (!inst) return Fail(detail, error);
     registered_[cmd.at("as").get<std::string>()] = inst;
     return Outcome::Uncounted;
   }
 
-  Instance *FindInstance(const std::string &name, std::string &error) {
+  Instance* FindInstance(const std::string& name, std::string& error) {
     if (name.empty()) {
       if (!current_) error = "no module is instantiated";
       return current_;
@@ -317,9 +317,9 @@ private:
     return it->second;
   }
 
-  ActionResult DoAction(const json &action) {
+  ActionResult DoAction(const json& action) {
     ActionResult r;
-    Instance *inst = FindInstance(StringField(action, "module"), r.error);
+    Instance* inst = FindInstance(StringField(action, "module"), r.error);
     if (!inst) return r;
     const std::string field = action.at("field").get<std::string>();
     std::optional<Extern> ext = inst->GetExport(field);
@@ -344,16 +344,16 @@ private:
       r.error = "export " + Quote(field) + " is not a function";
       return r;
     }
-    FuncInst *func = ext->func();
+    FuncInst* func = ext->func();
     std::vector<Value> args;
     if (action.contains("args")) {
-      for (const json &a : action["args"]) {
+      for (const json& a : action["args"]) {
         Value v;
         if (!wast::ParseArg(a, v, r.error)) return r;
         args.push_back(v);
       }
     }
-    const FuncType &ft = func->type();
+    const FuncType& ft = func->type();
     bool types_match = args.size() == ft.params.size();
     for (size_t i = 0; types_match && i < args.size(); ++i)
       types_match = args[i].type == ft.params[i];
@@ -368,9 +368,9 @@ private:
     return r;
   }
 
-  Outcome DoAssertReturn(const json &cmd, std::string &detail) {
+  Outcome DoAssertReturn(const json& cmd, std::string& detail) {
     std::vector<Expected> expected;
-    for (const json &e : cmd.at("expected")) {
+    for (const json& e : cmd.at("expected")) {
       Expected x;
       std::string error;
       if (!wast::ParseExpected(e, x, error)) return Fail(detail, error);
@@ -391,7 +391,7 @@ private:
                             DescribeValues(r.values, &expected));
   }
 
-  Outcome DoAssertTrap(const json &cmd, std::string &detail) {
+  Outcome DoAssertTrap(const json& cmd, std::string& detail) {
     const std::string text = StringField(cmd, "text");
     ActionResult r = DoAction(cmd.at("action"));
     if (!r.error.empty()) return Fail(detail, r.error);
@@ -405,15 +405,15 @@ private:
     return Outcome::Pass;
   }
 
-  void CheckMessage(const std::string &got, const std::string &expected,
-                    std::string &detail) {
+  void CheckMessage(const std::string& got, const std::string& expected,
+                    std::string& detail) {
     if (got.find(expected) != std::string::npos) return;
     ++counts_.message_mismatches;
     detail =
         "message mismatch: expected " + Quote(expected) + ", got " + Quote(got);
   }
 
-  Outcome DoAssertInvalid(const json &cmd, std::string &detail) {
+  Outcome DoAssertInvalid(const json& cmd, std::string& detail) {
     if (StringField(cmd, "module_type") == "text") return Outcome::Skip;
     std::string error;
     bool read_failed;
@@ -426,7 +426,7 @@ private:
     return Outcome::Pass;
   }
 
-  Outcome DoAssertUnlinkable(const json &cmd, std::string &detail) {
+  Outcome DoAssertUnlinkable(const json& cmd, std::string& detail) {
     std::string error;
     bool read_failed;
     auto compiled = Compile(cmd, error, read_failed);
@@ -444,7 +444,7 @@ private:
     return Fail(detail, "module linked, expected link error " + Quote(text));
   }
 
-  Outcome DoAssertUninstantiable(const json &cmd, std::string &detail) {
+  Outcome DoAssertUninstantiable(const json& cmd, std::string& detail) {
     std::string error;
     bool read_failed;
     auto compiled = Compile(cmd, error, read_failed);
@@ -464,16 +464,16 @@ private:
     return Outcome::Pass;
   }
 
-  const WastCompileFn &compile_;
-  const WastOptions &options_;
-  std::ostream &out_;
+  const WastCompileFn& compile_;
+  const WastOptions& options_;
+  std::ostream& out_;
   std::string source_;
   fs::path base_dir_;
   Store store_;
   std::map<std::string, Extern> spectest_;
-  std::map<std::string, Instance *> registered_; // by "as" name
-  std::map<std::string, Instance *> named_;      // by "$name"
-  Instance *current_ = nullptr;
+  std::map<std::string, Instance*> registered_; // by "as" name
+  std::map<std::string, Instance*> named_;      // by "$name"
+  Instance* current_ = nullptr;
   WastCounts counts_;
 };
 
@@ -486,11 +486,11 @@ std::string WastCounts::Summary() const {
   return s;
 }
 
-WastRunner::WastRunner(const Engine &engine, WastCompileFn compile,
+WastRunner::WastRunner(const Engine& engine, WastCompileFn compile,
                        WastOptions options)
     : engine_(engine), compile_(std::move(compile)), options_(options) {}
 
-WastRunner::WastRunner(const Engine &engine, WastOptions options)
+WastRunner::WastRunner(const Engine& engine, WastOptions options)
     : WastRunner(
           engine,
           [&engine](std::span<const uint8_t> bytes) {
@@ -498,7 +498,7 @@ WastRunner::WastRunner(const Engine &engine, WastOptions options)
           },
           options) {}
 
-WastCounts WastRunner::RunFile(const fs::path &json_path, std::ostream &out) {
+WastCounts WastRunner::RunFile(const fs::path& json_path, std::ostream& out) {
   std::vector<uint8_t> bytes;
   std::string error;
   if (!ReadFileBytes(json_path.string(), bytes, error)) {
@@ -507,15 +507,15 @@ WastCounts WastRunner::RunFile(const fs::path &json_path, std::ostream &out) {
     c.failed = 1;
     return c;
   }
-  std::string_view text(reinterpret_cast<const char *>(bytes.data()),
+  std::string_view text(reinterpret_cast<const char*>(bytes.data()),
                         bytes.size());
   return RunText(text, json_path.parent_path(), json_path.string(), out);
 }
 
 WastCounts WastRunner::RunText(std::string_view json_text,
-                               const fs::path &base_dir,
+                               const fs::path& base_dir,
                                std::string_view display_name,
-                               std::ostream &out) {
+                               std::ostream& out) {
   json script = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (script.is_discarded() || !script.is_object() ||
       !script.contains("commands") || !script["commands"].is_array()) {
@@ -530,7 +530,7 @@ WastCounts WastRunner::RunText(std::string_view json_text,
   return run.Run(script["commands"]);
 }
 
-int WastCommand(const std::string &path, const WastOptions &options) {
+int WastCommand(const std::string& path, const WastOptions& options) {
   Engine engine;
   WastRunner runner(engine, options);
   WastCounts total;
@@ -551,7 +551,7 @@ int WastCommand(const std::string &path, const WastOptions &options) {
       return 1;
     }
     std::sort(files.begin(), files.end());
-    for (const fs::path &f : files) {
+    for (const fs::path& f : files) {
       if (options.verbose) std::cout << "== " << f.string() << "\n";
       WastCounts c = runner.RunFile(f, std::cout);
       if (c.failed) std::cout << f.string() << ": " << c.Summary() << "\n";

@@ -34,7 +34,7 @@ struct WastCounts {
   // Counted as passed; reported only in verbose mode.
   uint64_t message_mismatches = 0;
 
-  WastCounts &operator+=(const WastCounts &o) {
+  WastCounts& operator+=(const WastCounts& o) {
     passed += o.passed;
     failed += o.failed;
     skipped += o.skipped;
@@ -59,24 +59,24 @@ class WastRunner {
 public:
   // `engine` must outlive the runner. `compile` turns module bytes into a
   // CompiledModule for `engine`; WastRunner(engine) uses CompileModule.
-  WastRunner(const Engine &engine, WastCompileFn compile,
+  WastRunner(const Engine& engine, WastCompileFn compile,
              WastOptions options = {});
-  explicit WastRunner(const Engine &engine, WastOptions options = {});
+  explicit WastRunner(const Engine& engine, WastOptions options = {});
 
   // Runs one script file; the .wasm files it names are read from the same
   // folder. Failures (and in verbose mode every command) are written to
   // `out`. A file that cannot be read or parsed counts as one failure.
   // Every script runs in a fresh Store.
-  WastCounts RunFile(const std::filesystem::path &json_path, std::ostream &out);
+  WastCounts RunFile(const std::filesystem::path& json_path, std::ostream& out);
 
   // Same for a script given as JSON text; `base_dir` is where its modules
   // are, `display_name` prefixes messages when the script names no source.
   WastCounts RunText(std::string_view json_text,
-                     const std::filesystem::path &base_dir,
-                     std::string_view display_name, std::ostream &out);
+                     const std::filesystem::path& base_dir,
+                     std::string_view display_name, std::ostream& out);
 
 private:
-  const Engine &engine_;
+  const Engine& engine_;
   WastCompileFn compile_;
   WastOptions options_;
 };
@@ -85,6 +85,6 @@ private:
 // recursively, run in sorted order) are all run. Prints failures, a summary
 // line per failing file (folder mode), and finally the totals line
 // "N passed, M failed[, K skipped]". Returns 0 only when nothing failed.
-int WastCommand(const std::string &path, const WastOptions &options);
+int WastCommand(const std::string& path, const WastOptions& options);
 
 } // namespace weft::cli

@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<ValType> ValTypeFromName(const std::string &name) {
+std::optional<ValType> ValTypeFromName(const std::string& name) {
   if (name == "i32") return ValType::I32;
   if (name == "i64") return ValType::I64;
   if (name == "f32") return ValType::F32;
@@ -26,7 +26,7 @@ struct LaneShape {
   unsigned count() const { return 128 / bits; }
 };
 
-LaneShape ShapeOf(const std::string &lane_type) {
+LaneShape ShapeOf(const std::string& lane_type) {
   if (lane_type == "i8") return {8, false};
   if (lane_type == "i16") return {16, false};
   if (lane_type == "i32") return {32, false};
@@ -36,13 +36,13 @@ LaneShape ShapeOf(const std::string &lane_type) {
   return {};
 }
 
-std::optional<NanKind> NanPattern(const std::string &text) {
+std::optional<NanKind> NanPattern(const std::string& text) {
   if (text == "nan:canonical") return NanKind::Canonical;
   if (text == "nan:arithmetic") return NanKind::Arithmetic;
   return std::nullopt;
 }
 
-uint64_t LaneBits(const V128 &v, unsigned bits, unsigned i) {
+uint64_t LaneBits(const V128& v, unsigned bits, unsigned i) {
   switch (bits) {
   case 8: return v.Lane<uint8_t>(i);
   case 16: return v.Lane<uint16_t>(i);
@@ -51,7 +51,7 @@ uint64_t LaneBits(const V128 &v, unsigned bits, unsigned i) {
   }
 }
 
-void SetLaneBits(V128 &v, unsigned bits, unsigned i, uint64_t x) {
+void SetLaneBits(V128& v, unsigned bits, unsigned i, uint64_t x) {
   switch (bits) {
   case 8: v.SetLane<uint8_t>(i, static_cast<uint8_t>(x)); break;
   case 16: v.SetLane<uint16_t>(i, static_cast<uint16_t>(x)); break;
@@ -73,8 +73,8 @@ std::string NanText(NanKind kind) {
 }
 
 // "i32x4 1 2 3 4"; float lanes printed as floats, patterns by name.
-std::string FormatLanes(const V128 &v, const std::string &lane_type,
-                        const std::vector<NanKind> *patterns) {
+std::string FormatLanes(const V128& v, const std::string& lane_type,
+                        const std::vector<NanKind>* patterns) {
   LaneShape shape = ShapeOf(lane_type);
   std::string s = lane_type + "x" + std::to_string(shape.count());
   for (unsigned i = 0; i < shape.count(); ++i) {
@@ -100,8 +100,8 @@ std::string FormatLanes(const V128 &v, const std::string &lane_type,
 
 // Parses a v128 {"lane_type", "value": [...]}; `patterns` (may be null)
 // receives per-lane NaN patterns, which are rejected when null.
-bool ParseV128(const json &j, V128 &out, std::vector<NanKind> *patterns,
-               std::string &lane_type, std::string &error) {
+bool ParseV128(const json& j, V128& out, std::vector<NanKind>* patterns,
+               std::string& lane_type, std::string& error) {
   if (!j.contains("lane_type") || !j["lane_type"].is_string()) {
     error = "v128 value without lane_type";
     return false;
@@ -112,7 +112,7 @@ bool ParseV128(const json &j, V128 &out, std::vector<NanKind> *patterns,
     error = "unknown lane_type \"" + lane_type + "\"";
     return false;
   }
-  const json &lanes = j.contains("value") ? j["value"] : json();
+  const json& lanes = j.contains("value") ? j["value"] : json();
   if (!lanes.is_array() || lanes.size() != shape.count()) {
     error = "v128 value needs " + std::to_string(shape.count()) + " lanes";
     return false;
@@ -139,8 +139,8 @@ bool ParseV128(const json &j, V128 &out, std::vector<NanKind> *patterns,
 }
 
 // The shared part of ParseArg / ParseExpected. `expected` is null for args.
-bool ParseValueJson(const json &j, Value &out, Expected *expected,
-                    std::string &error) {
+bool ParseValueJson(const json& j, Value& out, Expected* expected,
+                    std::string& error) {
   if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
     error = "value without a type: " + j.dump();
     return false;
@@ -224,16 +224,16 @@ bool ParseValueJson(const json &j, Value &out, Expected *expected,
 
 } // namespace
 
-bool ParseArg(const json &j, Value &out, std::string &error) {
+bool ParseArg(const json& j, Value& out, std::string& error) {
   return ParseValueJson(j, out, nullptr, error);
 }
 
-bool ParseExpected(const json &j, Expected &out, std::string &error) {
+bool ParseExpected(const json& j, Expected& out, std::string& error) {
   out = Expected{};
   return ParseValueJson(j, out.value, &out, error);
 }
 
-bool Matches(const Expected &e, const Value &got) {
+bool Matches(const Expected& e, const Value& got) {
   if (got.type != e.type) return false;
   switch (e.type) {
   case ValType::I32: return got.i32 == e.value.i32;
@@ -265,7 +265,7 @@ bool Matches(const Expected &e, const Value &got) {
   return false;
 }
 
-std::string DescribeExpected(const Expected &e) {
+std::string DescribeExpected(const Expected& e) {
   std::string type = ValTypeName(e.type);
   if (e.nan != NanKind::None) return type + " " + NanText(e.nan);
   if (e.type == ValType::V128)
@@ -280,7 +280,7 @@ std::string DescribeExpected(const Expected &e) {
   return DescribeValue(e.value);
 }
 
-std::string DescribeGot(const Value &got, const Expected *shape) {
+std::string DescribeGot(const Value& got, const Expected* shape) {
   if (got.type == ValType::V128) {
     std::string lanes = shape && shape->type == ValType::V128
                             ? shape->lane_type

@@ -35,18 +35,18 @@ inline Ref ExternRefFor(uint64_t n) {
 
 // {"type": "i32", "value": "42"} and friends as an argument. Returns false
 // with `error` set when the value is malformed or not usable as an argument.
-bool ParseArg(const nlohmann::json &j, Value &out, std::string &error);
+bool ParseArg(const nlohmann::json& j, Value& out, std::string& error);
 
 // The same for an expected result, where NaN patterns are allowed.
-bool ParseExpected(const nlohmann::json &j, Expected &out, std::string &error);
+bool ParseExpected(const nlohmann::json& j, Expected& out, std::string& error);
 
-bool Matches(const Expected &expected, const Value &got);
+bool Matches(const Expected& expected, const Value& got);
 
 // "i32 42", "f32 nan:canonical", "v128 i32x4 1 2 3 4", "funcref (non-null)".
-std::string DescribeExpected(const Expected &expected);
+std::string DescribeExpected(const Expected& expected);
 
 // A result for a diagnostic; a v128 is shown in the lane shape of `shape`
 // when given (so it lines up with the expectation).
-std::string DescribeGot(const Value &got, const Expected *shape = nullptr);
+std::string DescribeGot(const Value& got, const Expected* shape = nullptr);
 
 } // namespace weft::cli::wast
