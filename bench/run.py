@@ -78,9 +78,9 @@ KERNELS = {
     "mandel": 1000,
     "matmul": 16000,
     "sieve": 3500,
-    "sort": 1200,
-    "indirect": 33000,
-    "div64": 150000,
+    "sort": 1500,
+    "indirect": 50000,
+    "div64": 240000,
 }
 UNIT = {
     "fib": "one recursive fib(20..23) (i32 calls)",
@@ -101,7 +101,7 @@ DEFAULT_SCALE = {
     "wasm2c": 1.0,
     "node": 1.0,
     "wasm-interp": 1.0 / 32,
-    "weft": 1.0 / 32,
+    "weft": 1.0 / 8,
 }
 QUICK_DIVISOR = 100  # --quick runs N/100 (and the same scales)
 
@@ -418,8 +418,11 @@ def machine_info() -> dict:
     try:
         commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
+                                "src", "CMakeLists.txt"],
+                               capture_output=True, text=True).stdout.strip()
     except OSError:
-        commit = "unknown"
+        commit, dirty = "unknown", ""
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -429,6 +432,7 @@ def machine_info() -> dict:
         "node": version(["node", "--version"]),
         "wabt": version(["wasm-interp", "--version"]),
         "git_commit": commit,
+        "src_dirty": bool(dirty),
     }
 
 
@@ -491,7 +495,11 @@ def markdown_report(table: str, detail: str, args, info: dict, skipped: dict,
     out = [
         "# weft benchmark results",
         "",
-        f"Generated {when} at commit `{info['git_commit']}` by:",
+        f"Generated {when} at commit `{info['git_commit']}`"
+        + (" (the working tree had uncommitted changes in src/)"
+           if info["src_dirty"] and "weft" in engines
+           and Path(args.weft).is_relative_to(ROOT) else "")
+        + " by:",
         "",
         "```",
         f"python3 {cmd}",
@@ -502,6 +510,7 @@ def markdown_report(table: str, detail: str, args, info: dict, skipped: dict,
         + ".",
         f"Tools: {info['clang']}; node {info['node']}; wabt {info['wabt']}.",
         "",
+        *[line for note in args.note for line in (note, "")],
         "Each cell is the engine's time for the same work as native's t(N), as a ratio to "
         "native (lower is better). Times come from the slope between two process-level "
         f"measurements (best of {args.repeat} each), so process start, module compilation "
@@ -512,6 +521,7 @@ def markdown_report(table: str, detail: str, args, info: dict, skipped: dict,
         "",
     ]
     if "weft" in engines:
+        out += [f"weft binary: `{args.weft}`.", ""]
         out += ["weft is timed as the whole `weft run --invoke run KERNEL.wasm N` process, "
                 "which includes reading, validating and compiling the module; the slope "
                 "removes that constant.", ""]
@@ -590,6 +600,8 @@ def main() -> int:
                    help="the weft_bench_instantiate binary (target in bench/CMakeLists.txt)")
     p.add_argument("--no-instantiate", action="store_true",
                    help="skip the instantiation benchmark")
+    p.add_argument("--note", action="append", default=[],
+                   help="a line to add to the markdown report (e.g. how weft was built)")
     p.add_argument("--cc", default="clang-19")
     p.add_argument("--timeout", type=float, default=900, help="seconds per process")
     args = p.parse_args()
