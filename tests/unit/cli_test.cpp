@@ -431,6 +431,32 @@ TEST_F(WastTest, TrapMessageMismatchFails) {
             "0 passed, 2 failed\n");
 }
 
+TEST_F(WastTest, TrapTextMayAddDetailAfterOurs) {
+  Wasm("table", R"((module (type $t (func (result i32))) (table 3 funcref)
+    (func (export "call") (param i32) (result i32)
+      (call_indirect (type $t) (local.get 0)))))");
+  const std::string cmd =
+      R"({"type": "assert_trap", "line": LINE, "action": {"type": "invoke", "field": "call", "args": [{"type": "i32", "value": "2"}]}, "text": "TEXT", "expected": [{"type": "i32"}]})";
+  auto trap = [&](int line, const std::string& text) {
+    std::string c = cmd;
+    c.replace(c.find("LINE"), 4, std::to_string(line));
+    c.replace(c.find("TEXT"), 4, text);
+    return c;
+  };
+  const std::string text =
+      R"({"source_filename": "u.wast", "commands": [
+  {"type": "module", "line": 1, "filename": "table.wasm"},)" +
+      trap(2, "uninitialized element 2") + ",\n" + trap(3, "uninitialized") +
+      ",\n" + trap(4, "uninitialized elements") + "]}";
+  fs::path script = dir_ / "detail.json";
+  WriteText(script, text);
+  Output o = Weft({"wast", script.string()});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_EQ(o.out, "u.wast:4: assert_trap call(i32 2): FAILED: expected trap "
+                   "\"uninitialized elements\", got trap \"uninitialized "
+                   "element\"\n2 passed, 1 failed\n");
+}
+
 TEST_F(WastTest, DirectoryRunsEveryScript) {
   const fs::path tree = dir_ / "tree";
   fs::create_directories(tree / "sub");
