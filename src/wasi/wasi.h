@@ -1,0 +1,120 @@
+// WASI preview1 (`wasi_snapshot_preview1`) for weft guests.
+//
+// Usage:
+//   WasiConfig cfg;
+//   cfg.args = {"prog.wasm", "arg1"};
+//   cfg.env = {{"KEY", "value"}};                // nothing else is visible
+//   cfg.preopens = {{"/srv/data", "/data", /*read_only=*/true}};
+//   auto ctx = WasiContext::Create(cfg);         // Result<unique_ptr<...>>
+//   auto imports = BindWasiImports(store, **ctx, compiled->module());
+//   auto inst = store.Instantiate(compiled, *imports);
+//   CallResult r = store.Call(start, {});
+//   std::optional<int> status = WasiExitStatus(r);  // nullopt: a real trap
+//
+// Deny by default: the guest sees exactly the args, env vars, preopened
+// directories and stdio fds in its WasiConfig. Every path is resolved
+// beneath the directory fd it is relative to (see sandbox_path.h); the
+// guest cannot name anything outside its preopens.
+//
+// Errno decisions:
+//  - A path that would leave its directory (absolute, `..` above it, a
+//    symlink whose target is absolute or climbs out) fails with
+//    `notcapable` (76). Creating a symlink with an absolute target is
+//    refused with `notcapable` too; relative targets may be created and are
+//    checked when followed.
+//  - A read-only preopen (and every fd opened through it) simply lacks the
+//    rights to write, create, truncate, rename, link, symlink, delete or set
+//    times, so those operations fail with `notcapable` (76), the WASI
+//    rights error, never `rofs`.
+//  - A guest pointer/length outside linear memory fails with `fault` (21);
+//    a calling instance without an exported "memory" gets `fault` for any
+//    call that touches memory.
+//  - proc_raise returns `nosys` (52). Sockets are never granted: sock_* on
+//    a non-socket fd returns `notsock` (57), on an unknown fd `badf` (8);
+//    sock_accept on a socket returns `notsup` (58).
+//
+// Threading: a WasiContext serves one Store (one thread) at a time, and
+// must outlive every Store it was bound into.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/runtime.h"
+#include "wasm/module.h"
+#include "wasm/result.h"
+
+namespace weft {
+
+inline constexpr const char* kWasiModuleName = "wasi_snapshot_preview1";
+
+struct WasiPreopen {
+  std::string host_path;  // directory on the host
+  std::string guest_path; // the name the guest sees, e.g. "/data" or "."
+  bool read_only = true;  // read-only unless the embedder says otherwise
+};
+
+struct WasiConfig {
+  std::vector<std::string> args; // argv, including argv[0]
+  std::vector<std::pair<std::string, std::string>> env; // exactly these
+  std::vector<WasiPreopen> preopens; // guest fds 3, 4, ... in this order
+  // Host fds that become guest fds 0, 1, 2. They are duplicated, so the
+  // guest closing its stdout does not close the host's. -1: not provided
+  // (the guest fd is absent and using it fails with `badf`).
+  int stdin_fd = 0;
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+  // Most guest fds open at once (each holds one host fd); beyond it
+  // path_open fails with `nfile`.
+  uint32_t max_fds = 1024;
+  // Testing knob: force the portable path walk instead of openat2.
+  bool force_path_walk = false;
+};
+
+// The state of one WASI guest: its fd table, args and env.
+class WasiContext {
+public:
+  // Opens the preopened directories and duplicates the stdio fds. Fails
+  // when a preopen cannot be opened as a directory.
+  static Result<std::unique_ptr<WasiContext>> Create(const WasiConfig& config);
+  ~WasiContext();
+  WasiContext(const WasiContext&) = delete;
+  WasiContext& operator=(const WasiContext&) = delete;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+private:
+  WasiContext();
+  std::unique_ptr<Impl> impl_;
+};
+
+// Resolves one import: a host function bound to `ctx` when it is a
+// wasi_snapshot_preview1 function, nullopt when the import belongs to
+// another module. Errors: "unknown import wasi_snapshot_preview1.X", or
+// "incompatible import type for wasi_snapshot_preview1.X: expected ...".
+Result<std::optional<Extern>> ResolveWasiImport(Store& store, WasiContext& ctx,
+                                                const Module& module,
+                                                const Import& import);
+
+// The Externs for every import of `module`, in import order, for a module
+// that imports only from wasi_snapshot_preview1 (any other import is an
+// "unknown import M.N" error). Embedders with more import modules call
+// ResolveWasiImport per import instead.
+Result<std::vector<Extern>> BindWasiImports(Store& store, WasiContext& ctx,
+                                            const Module& module);
+
+// The exit-code convention: proc_exit(code) ends the guest with
+// Trap::ExitWith(code) (TrapKind::Exit). For the result of calling
+// `_start`, returns the process status: 0 when it returned, the exit code
+// when it called proc_exit (codes above 255 become 255, so a failure never
+// reads as success), and nullopt when it trapped for real (the caller
+// reports the trap and picks its own status).
+std::optional<int> WasiExitStatus(const CallResult& result);
+
+} // namespace weft
