@@ -42,6 +42,11 @@ struct In2K {
   uint32_t x, y;
   uint64_t k;
 };
+struct In4K {
+  Handler h;
+  uint32_t x, y, z, w;
+  uint64_t k;
+};
 struct In6 {
   Handler h;
   uint32_t x, y, z, w, u, v;
@@ -64,6 +69,7 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
 
 // Every internal operation: X(Name, Shape). Field meanings in comments.
 #define WEFT_INTERP_K_K(X, name) X(name##_K, In2K) // x=d y=a k=imm
+#define WEFT_INTERP_K_R(X, name) X(name##_K, In2K) X(name##_KR, In2K)
 #define WEFT_INTERP_K__(X, name)
 #define WEFT_INTERP_IOPS(X)                                                    \
   X(Exit, In0)                                                                 \
@@ -127,10 +133,11 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
   WEFT_INTERP_DIVS(WEFT_INTERP_DIV_ENTRY)                                      \
   WEFT_INTERP_CMPS(WEFT_INTERP_CMP_ENTRY)                                      \
   WEFT_INTERP_LOADS(WEFT_INTERP_MEM_ENTRY)                                     \
-  WEFT_INTERP_STORES(WEFT_INTERP_MEM_ENTRY)
+  WEFT_INTERP_STORES(WEFT_INTERP_MEM_ENTRY)                                    \
+  WEFT_INTERP_STORES(WEFT_INTERP_STOREK_ENTRY)
 
-// Table-expansion helpers (they need the outer X, so they expand through
-// WEFT_INTERP_EXPAND below).
+// Table-expansion helpers: they expand to WEFT_X, which each user of
+// WEFT_INTERP_IOPS defines.
 #define WEFT_INTERP_UN_ENTRY(name, ta, tr, expr) WEFT_X(name, In2) // x=d y=a
 #define WEFT_INTERP_TRUNC_ENTRY(name, ta, tr, i) WEFT_X(name, In2)
 #define WEFT_INTERP_BINX_ENTRY(name, k, ta, tr, expr)                          \
@@ -140,8 +147,10 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
 #define WEFT_INTERP_CMP_ENTRY(name, t, op, neg)                                \
   WEFT_X(BrIf_##name, In4)      /* x=off y=a z=b */                            \
   WEFT_X(BrIf_##name##_K, In2K) /* x=off y=a k=imm */
-#define WEFT_INTERP_MEM_ENTRY(name, a, b)                                      \
-  WEFT_X(name, In4) // x=d|v y=addr z=off
+// x=d|v y=addr z=offset w=added to addr (see WEFT_INTERP_LOADS)
+#define WEFT_INTERP_MEM_ENTRY(name, a, b) WEFT_X(name, In4)
+// A store of an immediate: y=addr z=offset w=added to addr k=value
+#define WEFT_INTERP_STOREK_ENTRY(name, a, b) WEFT_X(name##_K, In4K)
 
 enum class IOp : uint16_t {
 #define WEFT_X(name, shape) name,

@@ -195,8 +195,8 @@ Run(Store* store, ExecState* st, FuncInstImpl* entry, uint64_t* fp) {
     f_->fp = fp;                                                               \
     f_->inst = inst;                                                           \
   } while (0)
-#define EA(slot, off, n)                                                       \
-  const u64 ea = static_cast<u64>(static_cast<u32>(fp[slot])) + (off);         \
+#define EA(slot, add, off, n)                                                  \
+  const u64 ea = static_cast<u64>(static_cast<u32>(fp[slot] + (add))) + (off); \
   if (__builtin_expect(ea + (n) > mem_size, 0)) TRAP(MemoryOutOfBounds)
 
   if (st->fr == st->frames_end) return Trap::Of(TrapKind::CallStackExhausted);
@@ -413,7 +413,7 @@ L_MemoryFill : {
 #define WEFT_LOAD(name, m, r)                                                  \
   L_##name : {                                                                 \
     IN(In4);                                                                   \
-    EA(in->y, in->z, sizeof(m));                                               \
+    EA(in->y, in->w, in->z, sizeof(m));                                        \
     m v;                                                                       \
     std::memcpy(&v, mem + ea, sizeof(m));                                      \
     fp[in->x] = Wr<r>(static_cast<r>(v));                                      \
@@ -424,13 +424,23 @@ L_MemoryFill : {
 #define WEFT_STORE(name, r, m)                                                 \
   L_##name : {                                                                 \
     IN(In4);                                                                   \
-    EA(in->y, in->z, sizeof(m));                                               \
+    EA(in->y, in->w, in->z, sizeof(m));                                        \
     const m v = static_cast<m>(Rd<r>(fp[in->x]));                              \
     std::memcpy(mem + ea, &v, sizeof(m));                                      \
     NEXT(In4);                                                                 \
   }
   WEFT_INTERP_STORES(WEFT_STORE)
 #undef WEFT_STORE
+#define WEFT_STORE_K(name, r, m)                                               \
+  L_##name##_K : {                                                             \
+    IN(In4K);                                                                  \
+    EA(in->y, in->w, in->z, sizeof(m));                                        \
+    const m v = static_cast<m>(Rd<r>(in->k));                                  \
+    std::memcpy(mem + ea, &v, sizeof(m));                                      \
+    NEXT(In4K);                                                                \
+  }
+  WEFT_INTERP_STORES(WEFT_STORE_K)
+#undef WEFT_STORE_K
 
   // --- tables and references -------------------------------------------------
 L_TableGet : {
@@ -530,7 +540,16 @@ L_RefFunc : {
   L_##name##_K : {                                                             \
     IN(In2K);                                                                  \
     const ta a = Rd<ta>(fp[in->y]);                                            \
-    const ta b = static_cast<ta>(in->k);                                       \
+    const ta b = Rd<ta>(in->k);                                                \
+    fp[in->x] = Wr<tr>(expr);                                                  \
+    NEXT(In2K);                                                                \
+  }
+#define WEFT_BIN_K_R(name, ta, tr, expr)                                       \
+  WEFT_BIN_K_K(name, ta, tr, expr)                                             \
+  L_##name##_KR : {                                                            \
+    IN(In2K);                                                                  \
+    const ta a = Rd<ta>(in->k);                                                \
+    const ta b = Rd<ta>(fp[in->y]);                                            \
     fp[in->x] = Wr<tr>(expr);                                                  \
     NEXT(In2K);                                                                \
   }
@@ -548,6 +567,7 @@ L_RefFunc : {
 #undef WEFT_BIN
 #undef WEFT_BIN_K_K
 #undef WEFT_BIN_K__
+#undef WEFT_BIN_K_R
 #define WEFT_DIVOP_DivS(t)                                                     \
   if (a == std::numeric_limits<t>::min() && b == -1) TRAP(IntegerOverflow);    \
   fp[in->x] = Wr<t>(a / b);
@@ -572,7 +592,7 @@ L_RefFunc : {
   }                                                                            \
   L_BrIf_##name##_K : {                                                        \
     IN(In2K);                                                                  \
-    if (Rd<t>(fp[in->y]) op static_cast<t>(in->k)) TAKE(in->x);                \
+    if (Rd<t>(fp[in->y]) op Rd<t>(in->k)) TAKE(in->x);                         \
     NEXT(In2K);                                                                \
   }
   WEFT_INTERP_CMPS(WEFT_CMP)
@@ -581,7 +601,7 @@ L_RefFunc : {
   // --- SIMD (the lane operations live in simd.h; these call through) --------
 L_V128Store : {
   IN(In4);
-  EA(in->y, in->z, 16);
+  EA(in->y, 0, in->z, 16);
   std::memcpy(mem + ea, fp + in->x, 16);
   NEXT(In4);
 }
@@ -655,19 +675,19 @@ L_SimdShuffle : {
 }
 L_SimdLoad : {
   IN(InP4);
-  EA(in->y, in->z, in->w);
+  EA(in->y, 0, in->z, in->w);
   WrV(fp + in->x, Fn<FnV_P>(in->p)(mem + ea));
   NEXT(InP4);
 }
 L_SimdLoadLane : {
   IN(InP6);
-  EA(in->y, in->z, in->v);
+  EA(in->y, 0, in->z, in->v);
   WrV(fp + in->x, Fn<FnV_PVN>(in->p)(mem + ea, RdV(fp + in->w), in->u));
   NEXT(InP6);
 }
 L_SimdStoreLane : {
   IN(InP6);
-  EA(in->y, in->z, in->v);
+  EA(in->y, 0, in->z, in->v);
   Fn<Fn_PVN>(in->p)(mem + ea, RdV(fp + in->x), in->u);
   NEXT(InP6);
 }

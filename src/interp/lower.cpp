@@ -21,14 +21,18 @@ namespace {
 
 constexpr size_t kNone = ~size_t{0};
 
-enum class Loc : uint8_t { Temp, Slot, Const };
+// Temp: in its canonical slot. Slot: lives in `slot` (a local). Const: the
+// bits `k`. AddK: the i32 value slot + k, where `slot` is a local or the
+// entry's own canonical slot (an address computation, folded into the
+// memory access that consumes it).
+enum class Loc : uint8_t { Temp, Slot, Const, AddK };
 
 struct Entry {
   ValType type = ValType::I32;
   Loc loc = Loc::Temp;
   uint32_t canon = 0;      // canonical slot (its stack position)
-  uint32_t slot = 0;       // Loc::Slot: where the value lives
-  uint64_t k = 0;          // Loc::Const: the bits
+  uint32_t slot = 0;       // Loc::Slot / AddK: where the value lives
+  uint64_t k = 0;          // Loc::Const: the bits; AddK: the addend
   size_t producer = kNone; // Loc::Temp: offset of the instruction writing it
 };
 
@@ -99,11 +103,12 @@ std::optional<IOp> BinaryOp(Opcode op) {
 #undef WEFT_CASE_BIN
 #undef WEFT_CASE_DIV
 
-#define WEFT_CASE_K_K(name)                                                    \
-  case Opcode::name:                                                           \
-    return IOp::name##_K;
+// clang-format off
+#define WEFT_CASE_K_K(name) case Opcode::name: return IOp::name##_K;
+#define WEFT_CASE_K_R(name) case Opcode::name: return IOp::name##_K;
 #define WEFT_CASE_K__(name)
 #define WEFT_CASE_BINK(name, k, ta, tr, expr) WEFT_CASE_K_##k(name)
+// clang-format on
 std::optional<IOp> BinaryOpK(Opcode op) {
   switch (op) {
     WEFT_INTERP_BINOPS(WEFT_CASE_BINK)
@@ -111,8 +116,36 @@ std::optional<IOp> BinaryOpK(Opcode op) {
   }
 }
 #undef WEFT_CASE_K_K
+#undef WEFT_CASE_K_R
+
+// clang-format off
+#define WEFT_CASE_K_K(name)
+#define WEFT_CASE_K_R(name) case Opcode::name: return IOp::name##_KR;
+// clang-format on
+std::optional<IOp> BinaryOpKR(Opcode op) {
+  switch (op) {
+    WEFT_INTERP_BINOPS(WEFT_CASE_BINK)
+  default: return std::nullopt;
+  }
+}
+#undef WEFT_CASE_K_K
+#undef WEFT_CASE_K_R
 #undef WEFT_CASE_K__
 #undef WEFT_CASE_BINK
+
+// clang-format off
+#define WEFT_CASE_STORE(name, r, m) case Opcode::name: return IOp::name##_K;
+// clang-format on
+std::optional<IOp> StoreOpK(Opcode op) {
+  switch (op) {
+  case Opcode::F32Store: return IOp::I32Store_K;
+  case Opcode::F64Store:
+    return IOp::I64Store_K;
+    WEFT_INTERP_STORES(WEFT_CASE_STORE)
+  default: return std::nullopt;
+  }
+}
+#undef WEFT_CASE_STORE
 
 #define WEFT_CASE_CMP(name, t, op, neg)                                        \
   case Opcode::name: return true;
@@ -167,6 +200,10 @@ bool IsCommutative(Opcode op) {
   case Opcode::I32Ne:
   case Opcode::I64Add:
   case Opcode::I64Mul:
+  case Opcode::F32Add:
+  case Opcode::F32Mul:
+  case Opcode::F64Add:
+  case Opcode::F64Mul:
   case Opcode::I64And:
   case Opcode::I64Or:
   case Opcode::I64Xor:
@@ -299,12 +336,19 @@ private:
     case Loc::Const:
       Emit(IOp::Const, In2K{nullptr, e.canon, 0, e.k});
       return e.canon;
+    case Loc::AddK:
+      Emit(IOp::I32Add_K, In2K{nullptr, e.canon, e.slot, e.k});
+      return e.canon;
     }
     return e.canon;
   }
   void EmitMove(uint32_t dst, const Entry& e) {
     if (e.loc == Loc::Const) {
       Emit(IOp::Const, In2K{nullptr, dst, 0, e.k});
+      return;
+    }
+    if (e.loc == Loc::AddK) {
+      Emit(IOp::I32Add_K, In2K{nullptr, dst, e.slot, e.k});
       return;
     }
     const uint32_t src = e.loc == Loc::Slot ? e.slot : e.canon;
@@ -330,7 +374,16 @@ private:
   // Before `slot` is written: entries that read it lazily take a copy.
   void InvalidateSlot(uint32_t slot) {
     for (size_t i = 0; i < vs_.size(); ++i)
-      if (vs_[i].loc == Loc::Slot && vs_[i].slot == slot) Materialize(i);
+      if ((vs_[i].loc == Loc::Slot || vs_[i].loc == Loc::AddK) &&
+          vs_[i].slot == slot)
+        Materialize(i);
+  }
+  // The address operand of a scalar load/store: a slot plus an addend.
+  std::pair<uint32_t, uint32_t> Address(const Entry& a) {
+    if (a.loc == Loc::AddK) return {a.slot, static_cast<uint32_t>(a.k)};
+    if (a.loc == Loc::Const && zero_slot_ != kNoSlot)
+      return {zero_slot_, static_cast<uint32_t>(a.k)};
+    return {Use(a), 0};
   }
   bool IsFresh(const Entry& e) const {
     return e.loc == Loc::Temp && e.producer != kNone && e.producer == last_;
@@ -396,8 +449,8 @@ private:
     }
     if (n == 1) {
       const Entry& e = vs_.back();
-      if (e.loc == Loc::Const) {
-        Emit(IOp::Const, In2K{nullptr, 0, 0, e.k});
+      if (e.loc == Loc::Const || e.loc == Loc::AddK) {
+        EmitMove(0, e);
         Emit(IOp::Ret, In0{});
         return;
       }
@@ -413,7 +466,7 @@ private:
     // into fp[0...], so first copy those to their canonical temporaries.
     std::vector<Entry> es(vs_.end() - static_cast<ptrdiff_t>(n), vs_.end());
     for (Entry& e : es) {
-      if (e.loc != Loc::Slot) continue;
+      if (e.loc != Loc::Slot && e.loc != Loc::AddK) continue;
       EmitMove(e.canon, e);
       e.loc = Loc::Temp;
     }
@@ -519,7 +572,9 @@ private:
   std::vector<uint32_t> local_slot_;
   std::vector<ValType> local_type_;
   uint32_t next_hidden_ = 0;
-  size_t next_ = 0; // index of the next instruction to lower
+  static constexpr uint32_t kNoSlot = ~0u;
+  uint32_t zero_slot_ = kNoSlot; // a local that stays 0, for constant addresses
+  size_t next_ = 0;              // index of the next instruction to lower
 };
 
 Status Lowerer::Run() {
@@ -535,6 +590,12 @@ Status Lowerer::Run() {
     local_slot_.push_back(slot);
     local_type_.push_back(t);
     slot += SlotCount(t);
+  }
+  for (const Instr& in : fn_.code) {
+    if (LoadOp(in.op) || StoreOp(in.op)) {
+      zero_slot_ = slot++; // zeroed on entry with the locals, never written
+      break;
+    }
   }
   out_.local_slots = slot - out_.param_slots;
   next_hidden_ = slot;
@@ -766,7 +827,30 @@ void Lowerer::LowerLocalSet(uint32_t index, bool tee) {
 void Lowerer::LowerBinary(Opcode op, IOp iop, ValType result) {
   const Entry b = Pop();
   const Entry a = Pop();
+  // i32.add / i32.sub of a constant stays lazy (an AddK entry) when its
+  // other operand is a local or sits in the result's own slot.
+  if ((op == Opcode::I32Add || op == Opcode::I32Sub) && b.loc == Loc::Const) {
+    const uint32_t k =
+        static_cast<uint32_t>(op == Opcode::I32Add ? b.k : 0u - b.k);
+    if (a.loc == Loc::Slot || a.loc == Loc::AddK ||
+        (a.loc == Loc::Temp && a.canon == top_)) {
+      Entry& e = Push(ValType::I32);
+      e.loc = Loc::AddK;
+      e.slot = a.loc == Loc::Temp ? a.canon : a.slot;
+      e.k = a.loc == Loc::AddK ? static_cast<uint32_t>(a.k + k) : k;
+      return;
+    }
+  }
+  if (op == Opcode::I32Add && a.loc == Loc::Const &&
+      (b.loc == Loc::Slot || b.loc == Loc::AddK)) {
+    Entry& e = Push(ValType::I32);
+    e.loc = Loc::AddK;
+    e.slot = b.slot;
+    e.k = static_cast<uint32_t>(b.loc == Loc::AddK ? b.k + a.k : a.k);
+    return;
+  }
   const auto kop = BinaryOpK(op);
+  const auto krop = BinaryOpKR(op);
   CmpInfo cmp;
   cmp.op = op;
   size_t off;
@@ -781,6 +865,8 @@ void Lowerer::LowerBinary(Opcode op, IOp iop, ValType result) {
     cmp.k = a.k;
     cmp.is_k = true;
     off = Emit(*BinaryOpK(cmp.op), In2K{nullptr, top_, cmp.a, a.k});
+  } else if (krop && a.loc == Loc::Const && b.loc != Loc::Const) {
+    off = Emit(*krop, In2K{nullptr, top_, Use(b), a.k});
   } else {
     cmp.a = Use(a);
     cmp.b = Use(b);
@@ -957,17 +1043,21 @@ Status Lowerer::Lower(const Instr& in) {
   }
   if (auto lop = LoadOp(op)) {
     const Entry a = Pop();
-    const uint32_t sa = Use(a);
+    const auto [sa, add] = Address(a);
     PushResult(
         info.sig.result,
-        Emit(*lop, In4{nullptr, top_, sa, static_cast<uint32_t>(in.b), 0}));
+        Emit(*lop, In4{nullptr, top_, sa, static_cast<uint32_t>(in.b), add}));
     return {};
   }
   if (auto sop = StoreOp(op)) {
     const Entry v = Pop();
     const Entry a = Pop();
-    const uint32_t sa = Use(a), sv = Use(v);
-    Emit(*sop, In4{nullptr, sv, sa, static_cast<uint32_t>(in.b), 0});
+    const auto [sa, add] = Address(a);
+    if (v.loc == Loc::Const)
+      Emit(*StoreOpK(op),
+           In4K{nullptr, 0, sa, static_cast<uint32_t>(in.b), add, v.k});
+    else
+      Emit(*sop, In4{nullptr, Use(v), sa, static_cast<uint32_t>(in.b), add});
     return {};
   }
   if (auto uop = UnaryOp(op)) {

@@ -69,8 +69,9 @@
   X(I64TruncF64U, f64, u64, uint64_t)
 
 // Binary: X(Name, K, TA, TR, expr). K is `K` when the op also has a variant
-// whose second operand is an immediate (`_` otherwise). Both operands have
-// type TA.
+// whose second operand is an immediate (Name_K), `R` when it has that and
+// one whose first operand is an immediate (Name_KR: k - x, k / x, 1 << x),
+// `_` otherwise. Both operands have type TA.
 #define WEFT_INTERP_BINOPS(X)                                                  \
   X(I32Eq, K, u32, u32, a == b)                                                \
   X(I32Ne, K, u32, u32, a != b)                                                \
@@ -105,38 +106,38 @@
   X(F64Le, _, f64, u32, a <= b)                                                \
   X(F64Ge, _, f64, u32, a >= b)                                                \
   X(I32Add, K, u32, u32, a + b)                                                \
-  X(I32Sub, K, u32, u32, a - b)                                                \
+  X(I32Sub, R, u32, u32, a - b)                                                \
   X(I32Mul, K, u32, u32, a* b)                                                 \
   X(I32And, K, u32, u32, a& b)                                                 \
   X(I32Or, K, u32, u32, a | b)                                                 \
   X(I32Xor, K, u32, u32, a ^ b)                                                \
-  X(I32Shl, K, u32, u32, a << (b & 31))                                        \
+  X(I32Shl, R, u32, u32, a << (b & 31))                                        \
   X(I32ShrS, K, s32, s32, a >> (b & 31))                                       \
   X(I32ShrU, K, u32, u32, a >> (b & 31))                                       \
   X(I32Rotl, K, u32, u32, Rotl32(a, b))                                        \
   X(I32Rotr, K, u32, u32, Rotr32(a, b))                                        \
   X(I64Add, K, u64, u64, a + b)                                                \
-  X(I64Sub, K, u64, u64, a - b)                                                \
+  X(I64Sub, R, u64, u64, a - b)                                                \
   X(I64Mul, K, u64, u64, a* b)                                                 \
   X(I64And, K, u64, u64, a& b)                                                 \
   X(I64Or, K, u64, u64, a | b)                                                 \
   X(I64Xor, K, u64, u64, a ^ b)                                                \
-  X(I64Shl, K, u64, u64, a << (b & 63))                                        \
+  X(I64Shl, R, u64, u64, a << (b & 63))                                        \
   X(I64ShrS, K, s64, s64, a >> (b & 63))                                       \
   X(I64ShrU, K, u64, u64, a >> (b & 63))                                       \
   X(I64Rotl, K, u64, u64, Rotl64(a, b))                                        \
   X(I64Rotr, K, u64, u64, Rotr64(a, b))                                        \
-  X(F32Add, _, f32, f32, a + b)                                                \
-  X(F32Sub, _, f32, f32, a - b)                                                \
-  X(F32Mul, _, f32, f32, a* b)                                                 \
-  X(F32Div, _, f32, f32, a / b)                                                \
+  X(F32Add, K, f32, f32, a + b)                                                \
+  X(F32Sub, R, f32, f32, a - b)                                                \
+  X(F32Mul, K, f32, f32, a* b)                                                 \
+  X(F32Div, R, f32, f32, a / b)                                                \
   X(F32Min, _, f32, f32, WasmMin(a, b))                                        \
   X(F32Max, _, f32, f32, WasmMax(a, b))                                        \
   X(F32Copysign, _, u32, u32, F32Copysign(a, b))                               \
-  X(F64Add, _, f64, f64, a + b)                                                \
-  X(F64Sub, _, f64, f64, a - b)                                                \
-  X(F64Mul, _, f64, f64, a* b)                                                 \
-  X(F64Div, _, f64, f64, a / b)                                                \
+  X(F64Add, K, f64, f64, a + b)                                                \
+  X(F64Sub, R, f64, f64, a - b)                                                \
+  X(F64Mul, K, f64, f64, a* b)                                                 \
+  X(F64Div, R, f64, f64, a / b)                                                \
   X(F64Min, _, f64, f64, WasmMin(a, b))                                        \
   X(F64Max, _, f64, f64, WasmMax(a, b))                                        \
   X(F64Copysign, _, u64, u64, F64Copysign(a, b))
@@ -178,6 +179,8 @@
   X(I64GeU, u64, >=, I64LtU)
 
 // Loads: X(Name, memory type M, slot type R); stores: X(Name, slot type, M).
+// The effective address is (u32)(addr + w) + offset: `w` folds an i32.add
+// of a constant into the access without changing wrap-around semantics.
 #define WEFT_INTERP_LOADS(X)                                                   \
   X(I32Load, uint32_t, u32)                                                    \
   X(I64Load, uint64_t, u64)                                                    \
