@@ -71,6 +71,9 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
 #define WEFT_INTERP_K_K(X, name) X(name##_K, In2K) // x=d y=a k=imm
 #define WEFT_INTERP_K_R(X, name) X(name##_K, In2K) X(name##_KR, In2K)
 #define WEFT_INTERP_K__(X, name)
+// x=d y=a z=addr w=offset u=added to addr (b is loaded from there)
+#define WEFT_INTERP_M_M(X, name) X(name##_M, In6)
+#define WEFT_INTERP_M__(X, name)
 #define WEFT_INTERP_IOPS(X)                                                    \
   X(Exit, In0)                                                                 \
   X(Unreachable, In0)                                                          \
@@ -140,9 +143,9 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
 // WEFT_INTERP_IOPS defines.
 #define WEFT_INTERP_UN_ENTRY(name, ta, tr, expr) WEFT_X(name, In2) // x=d y=a
 #define WEFT_INTERP_TRUNC_ENTRY(name, ta, tr, i) WEFT_X(name, In2)
-#define WEFT_INTERP_BINX_ENTRY(name, k, ta, tr, expr)                          \
+#define WEFT_INTERP_BINX_ENTRY(name, k, m, ta, tr, expr)                       \
   WEFT_X(name, In4) /* x=d y=a z=b */                                          \
-  WEFT_INTERP_K_##k(WEFT_X, name)
+  WEFT_INTERP_K_##k(WEFT_X, name) WEFT_INTERP_M_##m(WEFT_X, name)
 #define WEFT_INTERP_DIV_ENTRY(name, t, kind) WEFT_X(name, In4)
 #define WEFT_INTERP_CMP_ENTRY(name, t, op, neg)                                \
   WEFT_X(BrIf_##name, In4)      /* x=off y=a z=b */                            \

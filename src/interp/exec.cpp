@@ -554,7 +554,18 @@ L_RefFunc : {
     NEXT(In2K);                                                                \
   }
 #define WEFT_BIN_K__(name, ta, tr, expr)
-#define WEFT_BIN(name, k, ta, tr, expr)                                        \
+#define WEFT_BIN_M_M(name, ta, tr, expr)                                       \
+  L_##name##_M : {                                                             \
+    IN(In6);                                                                   \
+    EA(in->z, in->u, in->w, sizeof(ta));                                       \
+    const ta a = Rd<ta>(fp[in->y]);                                            \
+    ta b;                                                                      \
+    std::memcpy(&b, mem + ea, sizeof(ta));                                     \
+    fp[in->x] = Wr<tr>(expr);                                                  \
+    NEXT(In6);                                                                 \
+  }
+#define WEFT_BIN_M__(name, ta, tr, expr)
+#define WEFT_BIN(name, k, m, ta, tr, expr)                                     \
   L_##name : {                                                                 \
     IN(In4);                                                                   \
     const ta a = Rd<ta>(fp[in->y]);                                            \
@@ -562,12 +573,14 @@ L_RefFunc : {
     fp[in->x] = Wr<tr>(expr);                                                  \
     NEXT(In4);                                                                 \
   }                                                                            \
-  WEFT_BIN_K_##k(name, ta, tr, expr)
+  WEFT_BIN_K_##k(name, ta, tr, expr) WEFT_BIN_M_##m(name, ta, tr, expr)
   WEFT_INTERP_BINOPS(WEFT_BIN)
 #undef WEFT_BIN
 #undef WEFT_BIN_K_K
 #undef WEFT_BIN_K__
 #undef WEFT_BIN_K_R
+#undef WEFT_BIN_M_M
+#undef WEFT_BIN_M__
 #define WEFT_DIVOP_DivS(t)                                                     \
   if (a == std::numeric_limits<t>::min() && b == -1) TRAP(IntegerOverflow);    \
   fp[in->x] = Wr<t>(a / b);

@@ -67,6 +67,13 @@ struct CmpInfo {
   bool is_k = false;
 };
 
+// The last plain load emitted, for fusing it into its consumer.
+struct LoadInfo {
+  size_t off = kNone;
+  IOp op = IOp::I32Load;
+  uint32_t addr = 0, offset = 0, add = 0;
+};
+
 // A branch condition, ready to emit.
 struct Cond {
   enum Kind { Slot, Const, Fused } kind = Slot;
@@ -90,7 +97,7 @@ std::optional<IOp> UnaryOp(Opcode op) {
 #undef WEFT_CASE_TRUNC
 
 // clang-format off
-#define WEFT_CASE_BIN(name, k, ta, tr, expr) case Opcode::name: return IOp::name;
+#define WEFT_CASE_BIN(name, k, m, ta, tr, expr) case Opcode::name: return IOp::name;
 #define WEFT_CASE_DIV(name, t, kind) case Opcode::name: return IOp::name;
 // clang-format on
 std::optional<IOp> BinaryOp(Opcode op) {
@@ -107,7 +114,7 @@ std::optional<IOp> BinaryOp(Opcode op) {
 #define WEFT_CASE_K_K(name) case Opcode::name: return IOp::name##_K;
 #define WEFT_CASE_K_R(name) case Opcode::name: return IOp::name##_K;
 #define WEFT_CASE_K__(name)
-#define WEFT_CASE_BINK(name, k, ta, tr, expr) WEFT_CASE_K_##k(name)
+#define WEFT_CASE_BINK(name, k, m, ta, tr, expr) WEFT_CASE_K_##k(name)
 // clang-format on
 std::optional<IOp> BinaryOpK(Opcode op) {
   switch (op) {
@@ -132,6 +139,21 @@ std::optional<IOp> BinaryOpKR(Opcode op) {
 #undef WEFT_CASE_K_R
 #undef WEFT_CASE_K__
 #undef WEFT_CASE_BINK
+
+// clang-format off
+#define WEFT_CASE_M_M(name) case Opcode::name: return IOp::name##_M;
+#define WEFT_CASE_M__(name)
+#define WEFT_CASE_BINM(name, k, m, ta, tr, expr) WEFT_CASE_M_##m(name)
+// clang-format on
+std::optional<IOp> BinaryOpM(Opcode op) {
+  switch (op) {
+    WEFT_INTERP_BINOPS(WEFT_CASE_BINM)
+  default: return std::nullopt;
+  }
+}
+#undef WEFT_CASE_M_M
+#undef WEFT_CASE_M__
+#undef WEFT_CASE_BINM
 
 // clang-format off
 #define WEFT_CASE_STORE(name, r, m) case Opcode::name: return IOp::name##_K;
@@ -566,6 +588,7 @@ private:
   size_t last_ = kNone; // offset of the last instruction, if no label since
   size_t last_dst_ = 0; // offset of its field x (the destination slot)
   CmpInfo cmp_;
+  LoadInfo load_;
   std::vector<Entry> vs_;
   uint32_t top_ = 0, max_ = 0;
   std::vector<Ctrl> ctrl_;
@@ -849,6 +872,28 @@ void Lowerer::LowerBinary(Opcode op, IOp iop, ValType result) {
     e.k = static_cast<uint32_t>(b.loc == Loc::AddK ? b.k + a.k : a.k);
     return;
   }
+  // A load feeding this operator becomes its memory operand.
+  if (auto mop = BinaryOpM(op);
+      mop && load_.off != kNone && load_.off == last_) {
+    const bool wide = result == ValType::I64 || result == ValType::F64;
+    if (load_.op == (wide ? IOp::I64Load : IOp::I32Load)) {
+      const Entry* other = nullptr;
+      if (IsFresh(b))
+        other = &a;
+      else if (IsFresh(a) && IsCommutative(op) && b.loc != Loc::Const)
+        other = &b;
+      if (other != nullptr) {
+        const LoadInfo l = load_;
+        code_.resize(l.off / 8);
+        last_ = kNone;
+        load_.off = kNone;
+        const uint32_t so = Use(*other);
+        PushResult(result, Emit(*mop, In6{nullptr, top_, so, l.addr, l.offset,
+                                          l.add, 0}));
+        return;
+      }
+    }
+  }
   const auto kop = BinaryOpK(op);
   const auto krop = BinaryOpKR(op);
   CmpInfo cmp;
@@ -1044,9 +1089,10 @@ Status Lowerer::Lower(const Instr& in) {
   if (auto lop = LoadOp(op)) {
     const Entry a = Pop();
     const auto [sa, add] = Address(a);
-    PushResult(
-        info.sig.result,
-        Emit(*lop, In4{nullptr, top_, sa, static_cast<uint32_t>(in.b), add}));
+    const auto offset = static_cast<uint32_t>(in.b);
+    const size_t off = Emit(*lop, In4{nullptr, top_, sa, offset, add});
+    load_ = LoadInfo{off, *lop, sa, offset, add};
+    PushResult(info.sig.result, off);
     return {};
   }
   if (auto sop = StoreOp(op)) {

@@ -68,79 +68,81 @@
   X(I64TruncF64S, f64, s64, int64_t)                                           \
   X(I64TruncF64U, f64, u64, uint64_t)
 
-// Binary: X(Name, K, TA, TR, expr). K is `K` when the op also has a variant
-// whose second operand is an immediate (Name_K), `R` when it has that and
-// one whose first operand is an immediate (Name_KR: k - x, k / x, 1 << x),
+// Binary: X(Name, K, M, TA, TR, expr). K is `K` when the op also has a
+// variant whose second operand is an immediate (Name_K), `R` when it has
+// that and one whose first operand is an immediate (Name_KR: k - x, k / x,
+// 1 << x), `_` otherwise. M is `M` when the op has a variant whose second
+// operand is loaded from memory (Name_M: a load fused into its consumer),
 // `_` otherwise. Both operands have type TA.
 #define WEFT_INTERP_BINOPS(X)                                                  \
-  X(I32Eq, K, u32, u32, a == b)                                                \
-  X(I32Ne, K, u32, u32, a != b)                                                \
-  X(I32LtS, K, s32, u32, a < b)                                                \
-  X(I32LtU, K, u32, u32, a < b)                                                \
-  X(I32GtS, K, s32, u32, a > b)                                                \
-  X(I32GtU, K, u32, u32, a > b)                                                \
-  X(I32LeS, K, s32, u32, a <= b)                                               \
-  X(I32LeU, K, u32, u32, a <= b)                                               \
-  X(I32GeS, K, s32, u32, a >= b)                                               \
-  X(I32GeU, K, u32, u32, a >= b)                                               \
-  X(I64Eq, K, u64, u32, a == b)                                                \
-  X(I64Ne, K, u64, u32, a != b)                                                \
-  X(I64LtS, K, s64, u32, a < b)                                                \
-  X(I64LtU, K, u64, u32, a < b)                                                \
-  X(I64GtS, K, s64, u32, a > b)                                                \
-  X(I64GtU, K, u64, u32, a > b)                                                \
-  X(I64LeS, K, s64, u32, a <= b)                                               \
-  X(I64LeU, K, u64, u32, a <= b)                                               \
-  X(I64GeS, K, s64, u32, a >= b)                                               \
-  X(I64GeU, K, u64, u32, a >= b)                                               \
-  X(F32Eq, _, f32, u32, a == b)                                                \
-  X(F32Ne, _, f32, u32, a != b)                                                \
-  X(F32Lt, _, f32, u32, a < b)                                                 \
-  X(F32Gt, _, f32, u32, a > b)                                                 \
-  X(F32Le, _, f32, u32, a <= b)                                                \
-  X(F32Ge, _, f32, u32, a >= b)                                                \
-  X(F64Eq, _, f64, u32, a == b)                                                \
-  X(F64Ne, _, f64, u32, a != b)                                                \
-  X(F64Lt, _, f64, u32, a < b)                                                 \
-  X(F64Gt, _, f64, u32, a > b)                                                 \
-  X(F64Le, _, f64, u32, a <= b)                                                \
-  X(F64Ge, _, f64, u32, a >= b)                                                \
-  X(I32Add, K, u32, u32, a + b)                                                \
-  X(I32Sub, R, u32, u32, a - b)                                                \
-  X(I32Mul, K, u32, u32, a* b)                                                 \
-  X(I32And, K, u32, u32, a& b)                                                 \
-  X(I32Or, K, u32, u32, a | b)                                                 \
-  X(I32Xor, K, u32, u32, a ^ b)                                                \
-  X(I32Shl, R, u32, u32, a << (b & 31))                                        \
-  X(I32ShrS, K, s32, s32, a >> (b & 31))                                       \
-  X(I32ShrU, K, u32, u32, a >> (b & 31))                                       \
-  X(I32Rotl, K, u32, u32, Rotl32(a, b))                                        \
-  X(I32Rotr, K, u32, u32, Rotr32(a, b))                                        \
-  X(I64Add, K, u64, u64, a + b)                                                \
-  X(I64Sub, R, u64, u64, a - b)                                                \
-  X(I64Mul, K, u64, u64, a* b)                                                 \
-  X(I64And, K, u64, u64, a& b)                                                 \
-  X(I64Or, K, u64, u64, a | b)                                                 \
-  X(I64Xor, K, u64, u64, a ^ b)                                                \
-  X(I64Shl, R, u64, u64, a << (b & 63))                                        \
-  X(I64ShrS, K, s64, s64, a >> (b & 63))                                       \
-  X(I64ShrU, K, u64, u64, a >> (b & 63))                                       \
-  X(I64Rotl, K, u64, u64, Rotl64(a, b))                                        \
-  X(I64Rotr, K, u64, u64, Rotr64(a, b))                                        \
-  X(F32Add, K, f32, f32, a + b)                                                \
-  X(F32Sub, R, f32, f32, a - b)                                                \
-  X(F32Mul, K, f32, f32, a* b)                                                 \
-  X(F32Div, R, f32, f32, a / b)                                                \
-  X(F32Min, _, f32, f32, WasmMin(a, b))                                        \
-  X(F32Max, _, f32, f32, WasmMax(a, b))                                        \
-  X(F32Copysign, _, u32, u32, F32Copysign(a, b))                               \
-  X(F64Add, K, f64, f64, a + b)                                                \
-  X(F64Sub, R, f64, f64, a - b)                                                \
-  X(F64Mul, K, f64, f64, a* b)                                                 \
-  X(F64Div, R, f64, f64, a / b)                                                \
-  X(F64Min, _, f64, f64, WasmMin(a, b))                                        \
-  X(F64Max, _, f64, f64, WasmMax(a, b))                                        \
-  X(F64Copysign, _, u64, u64, F64Copysign(a, b))
+  X(I32Eq, K, _, u32, u32, a == b)                                             \
+  X(I32Ne, K, _, u32, u32, a != b)                                             \
+  X(I32LtS, K, _, s32, u32, a < b)                                             \
+  X(I32LtU, K, _, u32, u32, a < b)                                             \
+  X(I32GtS, K, _, s32, u32, a > b)                                             \
+  X(I32GtU, K, _, u32, u32, a > b)                                             \
+  X(I32LeS, K, _, s32, u32, a <= b)                                            \
+  X(I32LeU, K, _, u32, u32, a <= b)                                            \
+  X(I32GeS, K, _, s32, u32, a >= b)                                            \
+  X(I32GeU, K, _, u32, u32, a >= b)                                            \
+  X(I64Eq, K, _, u64, u32, a == b)                                             \
+  X(I64Ne, K, _, u64, u32, a != b)                                             \
+  X(I64LtS, K, _, s64, u32, a < b)                                             \
+  X(I64LtU, K, _, u64, u32, a < b)                                             \
+  X(I64GtS, K, _, s64, u32, a > b)                                             \
+  X(I64GtU, K, _, u64, u32, a > b)                                             \
+  X(I64LeS, K, _, s64, u32, a <= b)                                            \
+  X(I64LeU, K, _, u64, u32, a <= b)                                            \
+  X(I64GeS, K, _, s64, u32, a >= b)                                            \
+  X(I64GeU, K, _, u64, u32, a >= b)                                            \
+  X(F32Eq, _, _, f32, u32, a == b)                                             \
+  X(F32Ne, _, _, f32, u32, a != b)                                             \
+  X(F32Lt, _, _, f32, u32, a < b)                                              \
+  X(F32Gt, _, _, f32, u32, a > b)                                              \
+  X(F32Le, _, _, f32, u32, a <= b)                                             \
+  X(F32Ge, _, _, f32, u32, a >= b)                                             \
+  X(F64Eq, _, _, f64, u32, a == b)                                             \
+  X(F64Ne, _, _, f64, u32, a != b)                                             \
+  X(F64Lt, _, _, f64, u32, a < b)                                              \
+  X(F64Gt, _, _, f64, u32, a > b)                                              \
+  X(F64Le, _, _, f64, u32, a <= b)                                             \
+  X(F64Ge, _, _, f64, u32, a >= b)                                             \
+  X(I32Add, K, M, u32, u32, a + b)                                             \
+  X(I32Sub, R, M, u32, u32, a - b)                                             \
+  X(I32Mul, K, M, u32, u32, a* b)                                              \
+  X(I32And, K, M, u32, u32, a& b)                                              \
+  X(I32Or, K, M, u32, u32, a | b)                                              \
+  X(I32Xor, K, M, u32, u32, a ^ b)                                             \
+  X(I32Shl, R, _, u32, u32, a << (b & 31))                                     \
+  X(I32ShrS, K, _, s32, s32, a >> (b & 31))                                    \
+  X(I32ShrU, K, _, u32, u32, a >> (b & 31))                                    \
+  X(I32Rotl, K, _, u32, u32, Rotl32(a, b))                                     \
+  X(I32Rotr, K, _, u32, u32, Rotr32(a, b))                                     \
+  X(I64Add, K, M, u64, u64, a + b)                                             \
+  X(I64Sub, R, M, u64, u64, a - b)                                             \
+  X(I64Mul, K, M, u64, u64, a* b)                                              \
+  X(I64And, K, M, u64, u64, a& b)                                              \
+  X(I64Or, K, M, u64, u64, a | b)                                              \
+  X(I64Xor, K, M, u64, u64, a ^ b)                                             \
+  X(I64Shl, R, _, u64, u64, a << (b & 63))                                     \
+  X(I64ShrS, K, _, s64, s64, a >> (b & 63))                                    \
+  X(I64ShrU, K, _, u64, u64, a >> (b & 63))                                    \
+  X(I64Rotl, K, _, u64, u64, Rotl64(a, b))                                     \
+  X(I64Rotr, K, _, u64, u64, Rotr64(a, b))                                     \
+  X(F32Add, K, M, f32, f32, a + b)                                             \
+  X(F32Sub, R, M, f32, f32, a - b)                                             \
+  X(F32Mul, K, M, f32, f32, a* b)                                              \
+  X(F32Div, R, M, f32, f32, a / b)                                             \
+  X(F32Min, _, _, f32, f32, WasmMin(a, b))                                     \
+  X(F32Max, _, _, f32, f32, WasmMax(a, b))                                     \
+  X(F32Copysign, _, _, u32, u32, F32Copysign(a, b))                            \
+  X(F64Add, K, M, f64, f64, a + b)                                             \
+  X(F64Sub, R, M, f64, f64, a - b)                                             \
+  X(F64Mul, K, M, f64, f64, a* b)                                              \
+  X(F64Div, R, M, f64, f64, a / b)                                             \
+  X(F64Min, _, _, f64, f64, WasmMin(a, b))                                     \
+  X(F64Max, _, _, f64, f64, WasmMax(a, b))                                     \
+  X(F64Copysign, _, _, u64, u64, F64Copysign(a, b))
 
 // Integer division and remainder (they trap): X(Name, T, kind) where kind
 // is Div or Rem and T the signed or unsigned operand type.
