@@ -26,9 +26,10 @@ constexpr unsigned kDirMode = 0777;
 // The directory fd `fd` (with `need` rights) and the guest path.
 Errno DirAndPath(WasiCall& c, uint32_t fd, Rights need, uint32_t ptr,
                  uint32_t len, FdEntry** dir, std::string* path) {
-  if (Errno err = c.fds().Get(fd, need, dir); err != Errno::kSuccess)
-    return err;
+  *dir = c.fds().Find(fd);
+  if (!*dir) return Errno::kBadf;
   if ((*dir)->type != FileType::kDirectory) return Errno::kNotDir;
+  if (((*dir)->base & need) != need) return Errno::kNotCapable;
   return LoadPath(c.mem(), ptr, len, path);
 }
 
