@@ -105,6 +105,9 @@ Result<std::unique_ptr<FdEntry>> StdioEntry(int host_fd, bool readable) {
   // stdin may be a host file: the guest reads it but never changes it.
   r &= readable ? ~(wasi::right::kFdWrite | wasi::rights::kMutating)
                 : ~wasi::right::kFdRead;
+  // The duplicate shares the host's open file description: changing its
+  // flags (O_NONBLOCK, O_APPEND) would change the host's own fd.
+  r &= ~wasi::right::kFdFdstatSetFlags;
   e->base = r;
   e->inheriting = 0;
   return e;

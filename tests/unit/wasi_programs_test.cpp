@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -97,6 +98,9 @@ struct RunOptions {
   std::vector<WasiPreopen> preopens;
   std::string stdin_data;
   bool force_path_walk = false;
+  uint32_t max_fds = 1024;
+  int stdin_fd = -1;  // when >= 0: used instead of a pipe with stdin_data
+  int stdout_fd = -1; // when >= 0: used instead of a memfd (out stays empty)
 };
 
 class WasiProgramsTest : public ::testing::Test {
@@ -138,8 +142,9 @@ protected:
     cfg.args.insert(cfg.args.end(), opt.args.begin(), opt.args.end());
     cfg.env = opt.env;
     cfg.preopens = opt.preopens;
-    cfg.stdin_fd = in_pipe[0];
-    cfg.stdout_fd = out_fd;
+    cfg.stdin_fd = opt.stdin_fd >= 0 ? opt.stdin_fd : in_pipe[0];
+    cfg.stdout_fd = opt.stdout_fd >= 0 ? opt.stdout_fd : out_fd;
+    cfg.max_fds = opt.max_fds;
     cfg.stderr_fd = err_fd;
     cfg.force_path_walk = opt.force_path_walk;
     {
@@ -377,6 +382,69 @@ TEST_F(WasiProgramsTest, CppProgram) {
   ASSERT_TRUE(r.ran);
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, "cpp: sorted 1 2 3 5 8\nwords: a=1 b=2\narg: xyz\n");
+}
+
+TEST_F(WasiProgramsTest, FdAndPathMiscellany) {
+  SKIP_IF_NOT_BUILT("fdmisc");
+  RunOptions o;
+  o.preopens = {Sandbox()};
+  o.stdin_data = "data";
+  GuestRun r = Run("fdmisc", o);
+  ASSERT_TRUE(r.ran);
+  EXPECT_EQ(r.out, "fdmisc ok\n");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(ReadAll(base_ / "root" / "a.txt"), "int"); // "into a", cut to 3
+  EXPECT_EQ(ReadAll(base_ / "root" / "b.txt"), "");
+}
+
+TEST_F(WasiProgramsTest, FdLimit) {
+  SKIP_IF_NOT_BUILT("fdmisc");
+  RunOptions o;
+  o.preopens = {Sandbox()};
+  o.args = {"limit"};
+  o.max_fds = 10; // 3 stdio + 1 preopen + 6 more
+  GuestRun r = Run("fdmisc", o);
+  ASSERT_TRUE(r.ran);
+  EXPECT_EQ(r.out, "opened 6 then errno 41\n"); // nfile
+  EXPECT_EQ(r.status, 0);
+}
+
+TEST_F(WasiProgramsTest, SocketsHandedInAsStdio) {
+  SKIP_IF_NOT_BUILT("sock");
+  int in[2], out[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in), 0);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out), 0);
+  ASSERT_EQ(::write(in[1], "hello", 5), 5);
+  RunOptions o;
+  o.stdin_fd = in[0];
+  o.stdout_fd = out[0];
+  GuestRun r = Run("sock", o);
+  ASSERT_TRUE(r.ran);
+  EXPECT_EQ(r.err, "sock ok\n");
+  EXPECT_EQ(r.status, 0);
+  char buf[32] = {0};
+  // The guest shut down its (duplicated) end for writing: EOF after data.
+  ::close(out[0]);
+  ssize_t n = ::read(out[1], buf, sizeof buf);
+  EXPECT_EQ(std::string(buf, n > 0 ? size_t(n) : 0), "got hello");
+  EXPECT_EQ(::read(out[1], buf, sizeof buf), 0);
+  for (int fd : {in[0], in[1], out[1]})
+    ::close(fd);
+}
+
+// A guest writing to a pipe nobody reads gets `pipe` (64), and the host
+// process is not killed by SIGPIPE.
+TEST_F(WasiProgramsTest, WriteToClosedPipeDoesNotKillHost) {
+  SKIP_IF_NOT_BUILT("hello");
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  ::close(p[0]);
+  RunOptions o;
+  o.stdout_fd = p[1];
+  GuestRun r = Run("hello", o);
+  ASSERT_TRUE(r.ran);
+  EXPECT_EQ(r.status, 0); // printf's failure is ignored by the program
+  ::close(p[1]);
 }
 
 // The escape suite, with the kernel resolver and with the portable walk.
