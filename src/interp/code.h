@@ -149,7 +149,12 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
 #define WEFT_INTERP_DIV_ENTRY(name, t, kind) WEFT_X(name, In4)
 #define WEFT_INTERP_CMP_ENTRY(name, t, op, neg)                                \
   WEFT_X(BrIf_##name, In4)      /* x=off y=a z=b */                            \
-  WEFT_X(BrIf_##name##_K, In2K) /* x=off y=a k=imm */
+  WEFT_X(BrIf_##name##_K, In2K) /* x=off y=a k=imm */                          \
+  /* d <- a + b, then branch if d op limit: loop increment and test */         \
+  WEFT_X(AddKBr_##name##_K, In4K) /* x=off y=d z=a w=b (int32) k=limit */      \
+  WEFT_X(AddKBr_##name, In6)      /* x=off y=d z=a w=b (int32) u=limit slot */ \
+  WEFT_X(AddBr_##name##_K, In4K)  /* x=off y=d z=a w=b slot k=limit */         \
+  WEFT_X(AddBr_##name, In6)       /* x=off y=d z=a w=b slot u=limit slot */
 // x=d|v y=addr z=offset w=added to addr (see WEFT_INTERP_LOADS)
 #define WEFT_INTERP_MEM_ENTRY(name, a, b) WEFT_X(name, In4)
 // A store of an immediate: y=addr z=offset w=added to addr k=value

@@ -610,6 +610,27 @@ L_RefFunc : {
   }
   WEFT_INTERP_CMPS(WEFT_CMP)
 #undef WEFT_CMP
+#define WEFT_ADDBR(label, S, b_expr, limit_expr, t, op)                        \
+  label : {                                                                    \
+    IN(S);                                                                     \
+    using ut = std::make_unsigned_t<t>;                                        \
+    const ut sum = Rd<ut>(fp[in->z]) + (b_expr);                               \
+    fp[in->y] = Wr<ut>(sum);                                                   \
+    if (static_cast<t>(sum) op(limit_expr)) TAKE(in->x);                       \
+    NEXT(S);                                                                   \
+  }
+#define WEFT_ADDBR_ALL(name, t, op, neg)                                       \
+  WEFT_ADDBR(L_AddKBr_##name##_K, In4K,                                        \
+             static_cast<ut>(static_cast<int32_t>(in->w)), Rd<t>(in->k), t,    \
+             op)                                                               \
+  WEFT_ADDBR(L_AddKBr_##name, In6,                                             \
+             static_cast<ut>(static_cast<int32_t>(in->w)), Rd<t>(fp[in->u]),   \
+             t, op)                                                            \
+  WEFT_ADDBR(L_AddBr_##name##_K, In4K, Rd<ut>(fp[in->w]), Rd<t>(in->k), t, op) \
+  WEFT_ADDBR(L_AddBr_##name, In6, Rd<ut>(fp[in->w]), Rd<t>(fp[in->u]), t, op)
+  WEFT_INTERP_CMPS(WEFT_ADDBR_ALL)
+#undef WEFT_ADDBR_ALL
+#undef WEFT_ADDBR
 
   // --- SIMD (the lane operations live in simd.h; these call through) --------
 L_V128Store : {

@@ -67,6 +67,15 @@ struct CmpInfo {
   bool is_k = false;
 };
 
+// The last integer add emitted, for fusing it into a compare-and-branch
+// that tests its result (a loop's increment and test).
+struct AddInfo {
+  size_t off = kNone, size = 0;
+  bool is64 = false, is_k = false;
+  uint32_t d = 0, a = 0, b = 0;
+  uint64_t k = 0;
+};
+
 // The last plain load emitted, for fusing it into its consumer.
 struct LoadInfo {
   size_t off = kNone;
@@ -77,9 +86,10 @@ struct LoadInfo {
 // A branch condition, ready to emit.
 struct Cond {
   enum Kind { Slot, Const, Fused } kind = Slot;
-  uint32_t slot = 0; // Slot
-  uint64_t k = 0;    // Const
-  CmpInfo cmp;       // Fused
+  uint32_t slot = 0;          // Slot
+  uint64_t k = 0;             // Const
+  CmpInfo cmp;                // Fused
+  std::optional<AddInfo> add; // Fused: an add to perform before the test
 };
 
 // clang-format off
@@ -211,6 +221,24 @@ IOp BrIfCmpK(Opcode op) {
 }
 #undef WEFT_CASE_CMP
 
+// The add-and-branch for compare `op`; variants by whether the addend and
+// the limit are immediates.
+// clang-format off
+#define WEFT_CASE_CMP(name, t, op, neg)                                        \
+  case Opcode::name:                                                           \
+    return add_k ? (limit_k ? IOp::AddKBr_##name##_K : IOp::AddKBr_##name)      \
+                 : (limit_k ? IOp::AddBr_##name##_K : IOp::AddBr_##name);
+// clang-format on
+IOp AddBrCmp(Opcode op, bool add_k, bool limit_k) {
+  switch (op) {
+    WEFT_INTERP_CMPS(WEFT_CASE_CMP)
+  default: return IOp::Unreachable;
+  }
+}
+#undef WEFT_CASE_CMP
+
+bool Is64Cmp(Opcode op) { return op >= Opcode::I64Eq && op <= Opcode::I64GeU; }
+
 bool IsCommutative(Opcode op) {
   switch (op) {
   case Opcode::I32Add:
@@ -310,17 +338,32 @@ private:
     std::memcpy(Bytes() + off, &s, sizeof(S));
     last_ = off;
     if constexpr (requires { s.x; }) last_dst_ = off + offsetof(S, x);
+    if constexpr (std::is_same_v<S, In2K>) {
+      if (op == IOp::I32Add_K || op == IOp::I64Add_K)
+        add_ = AddInfo{off, sizeof(S), op == IOp::I64Add_K, true, s.x, s.y,
+                       0,   s.k};
+    } else if constexpr (std::is_same_v<S, In4>) {
+      if (op == IOp::I32Add || op == IOp::I64Add)
+        add_ =
+            AddInfo{off, sizeof(S), op == IOp::I64Add, false, s.x, s.y, s.z, 0};
+    }
     return off;
   }
   // A label is bound here: nothing may be fused across it.
-  void BindLabel() { last_ = kNone; }
+  void BindLabel() {
+    last_ = kNone;
+    label_pos_ = Here();
+  }
   void Patch(const Fixup& f, size_t target) {
     const auto rel = static_cast<int32_t>(static_cast<int64_t>(target) -
                                           static_cast<int64_t>(f.instr));
     std::memcpy(Bytes() + f.field, &rel, 4);
   }
   // Redirects the destination of the last instruction.
-  void PatchDst(uint32_t slot) { std::memcpy(Bytes() + last_dst_, &slot, 4); }
+  void PatchDst(uint32_t slot) {
+    std::memcpy(Bytes() + last_dst_, &slot, 4);
+    if (add_.off == last_) add_.d = slot;
+  }
 
   // --- virtual stack
   // ----------------------------------------------------------
@@ -520,6 +563,7 @@ private:
       cond.kind = Cond::Fused;
       cond.cmp = cmp_;
       cmp_.off = kNone;
+      TakeAdd(cond);
       return cond;
     }
     if (c.loc == Loc::Const) {
@@ -529,6 +573,31 @@ private:
     }
     cond.slot = Use(c);
     return cond;
+  }
+  // If the compare tests the result of an add emitted just before it, the
+  // add moves into the branch too (no label may sit between them).
+  void TakeAdd(Cond& cond) {
+    CmpInfo& f = cond.cmp;
+    const AddInfo& ad = add_;
+    if (f.op == Opcode::I32Eqz || f.op == Opcode::I64Eqz) return;
+    if (ad.off == kNone || ad.off + ad.size != f.off || label_pos_ > ad.off)
+      return;
+    if (ad.is64 != Is64Cmp(f.op)) return;
+    if (ad.is_k && static_cast<uint64_t>(static_cast<int32_t>(ad.k)) != ad.k &&
+        (ad.is64 || static_cast<uint32_t>(ad.k) != ad.k))
+      return;
+    if (f.a != ad.d) {
+      if (f.is_k || f.b != ad.d) return;
+      auto swapped = SwapCmp(f.op);
+      if (!swapped && f.op != Opcode::I32Eq && f.op != Opcode::I32Ne &&
+          f.op != Opcode::I64Eq && f.op != Opcode::I64Ne)
+        return;
+      if (swapped) f.op = *swapped;
+      std::swap(f.a, f.b);
+    }
+    code_.resize(ad.off / 8);
+    cond.add = ad;
+    add_.off = kNone;
   }
   // Emits a branch taken when the condition is `sense`. Returns its fixup,
   // or nullopt when it can never be taken.
@@ -552,6 +621,16 @@ private:
         break;
       }
       const Opcode op = sense ? f.op : NegateCmp(f.op);
+      if (c.add) {
+        const AddInfo& ad = *c.add;
+        const IOp iop = AddBrCmp(op, ad.is_k, f.is_k);
+        const uint32_t b = ad.is_k ? static_cast<uint32_t>(ad.k) : ad.b;
+        if (f.is_k)
+          off = Emit(iop, In4K{nullptr, 0, ad.d, ad.a, b, f.k});
+        else
+          off = Emit(iop, In6{nullptr, 0, ad.d, ad.a, b, f.b, 0});
+        break;
+      }
       if (f.is_k)
         off = Emit(BrIfCmpK(op), In2K{nullptr, 0, f.a, f.k});
       else
@@ -589,6 +668,8 @@ private:
   size_t last_dst_ = 0; // offset of its field x (the destination slot)
   CmpInfo cmp_;
   LoadInfo load_;
+  AddInfo add_;
+  size_t label_pos_ = 0; // offset of the last label bound
   std::vector<Entry> vs_;
   uint32_t top_ = 0, max_ = 0;
   std::vector<Ctrl> ctrl_;

@@ -257,6 +257,58 @@ TEST_F(InterpTest, LocalSetRetargetsTheProducer) {
   EXPECT_EQ(code.find("Copy1"), std::string::npos) << code;
 }
 
+TEST_F(InterpTest, FusedIncrementBranchAndMemoryOperands) {
+  const char* text = R"((module (memory 1)
+    (func (export "count") (param i32 i32) (result i32) (local i32)
+      (loop $l
+        (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+        (br_if $l (i32.lt_s (local.tee 0 (i32.add (local.get 0) (local.get 1)))
+                            (i32.const 100))))
+      (local.get 2))
+    (func (export "count64") (param i64) (result i64)
+      (loop $l (br_if $l (i64.ne (local.tee 0 (i64.add (local.get 0) (i64.const -3)))
+                                 (i64.const 0))))
+      (local.get 0))
+    (func (export "sum") (param i32 i32) (result f64) (local f64)
+      (loop $l
+        (local.set 2 (f64.add (local.get 2) (f64.load offset=8 (local.get 0))))
+        (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 8)))
+                          (local.get 1))))
+      (local.get 2))
+    (func (export "init")
+      (f64.store (i32.const 8) (f64.const 1.5))
+      (f64.store (i32.const 16) (f64.const 2.25))
+      (f64.store (i32.const 24) (f64.const -1))
+      (f64.store (i32.const 65528) (f64.const 100)))
+    (func (export "wrap") (param i32) (result i32)
+      (i32.load (i32.add (local.get 0) (i32.const 8)))))
+  )";
+  auto cm = test::Compile(engine, text);
+  ASSERT_NE(cm, nullptr);
+  const auto& im = static_cast<const interp::InterpModule&>(*cm);
+  const std::string count = interp::Disassemble(im.funcs[0]);
+  EXPECT_NE(count.find("AddBr_I32LtS_K"), std::string::npos) << count;
+  const std::string sum = interp::Disassemble(im.funcs[2]);
+  EXPECT_NE(sum.find("F64Add_M"), std::string::npos) << sum;
+  EXPECT_NE(sum.find("AddKBr_I32Ne "), std::string::npos) << sum;
+  Instance* m = Load(text);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(CallI32(store, m, "count", {I32(0), I32(7)}),
+            15u); // 7, 14, ..., 105
+  EXPECT_EQ(CallI32(store, m, "count", {I32(-50), I32(200)}), 1u);
+  EXPECT_EQ(CallI64(store, m, "count64", {I64(30)}), 0u);
+  Call(store, m, "init");
+  EXPECT_EQ(Call(store, m, "sum", {I32(0), I32(24)})[0].f64,
+            Value::F64(1.5 + 2.25 - 1).f64);
+  // The folded i32.add wraps at 32 bits before the bounds check: -8 + 8 is
+  // address 0 (in bounds), not 2^32.
+  EXPECT_EQ(CallI32(store, m, "wrap", {I32(-8)}), 0u);
+  EXPECT_EQ(CallI32(store, m, "wrap", {I32(0)}),
+            0x3FF80000u); // high word of 1.5
+  EXPECT_EQ(CallTrap(store, m, "wrap", {I32(65528)}),
+            "out of bounds memory access");
+}
+
 TEST_F(InterpTest, CallsAndRecursion) {
   Instance* m = Load(R"((module
     (func $fac (export "fac") (param i64) (result i64)
