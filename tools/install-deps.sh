@@ -8,6 +8,7 @@ PACKAGES=(
   clang-19 lld-19 libclang-rt-19-dev
   libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   wabt nodejs hyperfine
+  wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
 )
 
 missing=()
