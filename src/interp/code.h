@@ -135,6 +135,7 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
   WEFT_INTERP_BINOPS(WEFT_INTERP_BINX_ENTRY)                                   \
   WEFT_INTERP_DIVS(WEFT_INTERP_DIV_ENTRY)                                      \
   WEFT_INTERP_CMPS(WEFT_INTERP_CMP_ENTRY)                                      \
+  WEFT_INTERP_FCMPS(WEFT_INTERP_FCMP_ENTRY)                                    \
   WEFT_INTERP_LOADS(WEFT_INTERP_MEM_ENTRY)                                     \
   WEFT_INTERP_STORES(WEFT_INTERP_MEM_ENTRY)                                    \
   WEFT_INTERP_STORES(WEFT_INTERP_STOREK_ENTRY)
@@ -155,6 +156,11 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
   WEFT_X(AddKBr_##name, In6)      /* x=off y=d z=a w=b (int32) u=limit slot */ \
   WEFT_X(AddBr_##name##_K, In4K)  /* x=off y=d z=a w=b slot k=limit */         \
   WEFT_X(AddBr_##name, In6)       /* x=off y=d z=a w=b slot u=limit slot */
+#define WEFT_INTERP_FCMP_ENTRY(name, t, op)                                    \
+  WEFT_X(BrIf_##name, In4)      /* x=off y=a z=b */                            \
+  WEFT_X(BrIf_##name##_K, In2K) /* x=off y=a k=imm */                          \
+  WEFT_X(BrIfNot_##name, In4)   /* branch if !(a op b) */                      \
+  WEFT_X(BrIfNot_##name##_K, In2K)
 // x=d|v y=addr z=offset w=added to addr (see WEFT_INTERP_LOADS)
 #define WEFT_INTERP_MEM_ENTRY(name, a, b) WEFT_X(name, In4)
 // A store of an immediate: y=addr z=offset w=added to addr k=value

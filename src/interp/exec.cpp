@@ -610,6 +610,29 @@ L_RefFunc : {
   }
   WEFT_INTERP_CMPS(WEFT_CMP)
 #undef WEFT_CMP
+#define WEFT_FCMP(name, t, op)                                                 \
+  L_BrIf_##name : {                                                            \
+    IN(In4);                                                                   \
+    if (Rd<t>(fp[in->y]) op Rd<t>(fp[in->z])) TAKE(in->x);                     \
+    NEXT(In4);                                                                 \
+  }                                                                            \
+  L_BrIf_##name##_K : {                                                        \
+    IN(In2K);                                                                  \
+    if (Rd<t>(fp[in->y]) op Rd<t>(in->k)) TAKE(in->x);                         \
+    NEXT(In2K);                                                                \
+  }                                                                            \
+  L_BrIfNot_##name : {                                                         \
+    IN(In4);                                                                   \
+    if (!(Rd<t>(fp[in->y]) op Rd<t>(fp[in->z]))) TAKE(in->x);                  \
+    NEXT(In4);                                                                 \
+  }                                                                            \
+  L_BrIfNot_##name##_K : {                                                     \
+    IN(In2K);                                                                  \
+    if (!(Rd<t>(fp[in->y]) op Rd<t>(in->k))) TAKE(in->x);                      \
+    NEXT(In2K);                                                                \
+  }
+  WEFT_INTERP_FCMPS(WEFT_FCMP)
+#undef WEFT_FCMP
 #define WEFT_ADDBR(label, S, b_expr, limit_expr, t, op)                        \
   label : {                                                                    \
     IN(S);                                                                     \

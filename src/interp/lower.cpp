@@ -60,11 +60,14 @@ struct Ctrl {
 
 // The last compare emitted, for compare-and-branch fusion.
 struct CmpInfo {
-  size_t off = kNone;
+  size_t off = kNone; // the compare
+  size_t end = kNone; // the last instruction of the group (an i32.eqz
+                      // applied to the compare's result extends it)
   Opcode op = Opcode::Nop;
   uint32_t a = 0, b = 0;
   uint64_t k = 0;
   bool is_k = false;
+  bool negated = false; // the group computes !(a op b)
 };
 
 // The last integer add emitted, for fusing it into a compare-and-branch
@@ -182,6 +185,7 @@ std::optional<IOp> StoreOpK(Opcode op) {
 #define WEFT_CASE_CMP(name, t, op, neg)                                        \
   case Opcode::name: return true;
 bool IsFusableCmp(Opcode op) {
+  if (op >= Opcode::F32Eq && op <= Opcode::F64Ge) return true;
   switch (op) {
     WEFT_INTERP_CMPS(WEFT_CASE_CMP)
   case Opcode::I32Eqz:
@@ -238,6 +242,24 @@ IOp AddBrCmp(Opcode op, bool add_k, bool limit_k) {
 #undef WEFT_CASE_CMP
 
 bool Is64Cmp(Opcode op) { return op >= Opcode::I64Eq && op <= Opcode::I64GeU; }
+bool IsFloatCmp(Opcode op) {
+  return op >= Opcode::F32Eq && op <= Opcode::F64Ge;
+}
+
+// Float compare-and-branch: taken when the compare is `sense`.
+// clang-format off
+#define WEFT_CASE_FCMP(name, t, op)                                            \
+  case Opcode::name:                                                           \
+    return sense ? (is_k ? IOp::BrIf_##name##_K : IOp::BrIf_##name)            \
+                 : (is_k ? IOp::BrIfNot_##name##_K : IOp::BrIfNot_##name);
+// clang-format on
+IOp BrIfFloatCmp(Opcode op, bool sense, bool is_k) {
+  switch (op) {
+    WEFT_INTERP_FCMPS(WEFT_CASE_FCMP)
+  default: return IOp::Unreachable;
+  }
+}
+#undef WEFT_CASE_FCMP
 
 bool IsCommutative(Opcode op) {
   switch (op) {
@@ -254,6 +276,10 @@ bool IsCommutative(Opcode op) {
   case Opcode::F32Mul:
   case Opcode::F64Add:
   case Opcode::F64Mul:
+  case Opcode::F32Eq:
+  case Opcode::F32Ne:
+  case Opcode::F64Eq:
+  case Opcode::F64Ne:
   case Opcode::I64And:
   case Opcode::I64Or:
   case Opcode::I64Xor:
@@ -282,6 +308,14 @@ std::optional<Opcode> SwapCmp(Opcode op) {
   case Opcode::I64LeU: return Opcode::I64GeU;
   case Opcode::I64GeS: return Opcode::I64LeS;
   case Opcode::I64GeU: return Opcode::I64LeU;
+  case Opcode::F32Lt: return Opcode::F32Gt;
+  case Opcode::F32Gt: return Opcode::F32Lt;
+  case Opcode::F32Le: return Opcode::F32Ge;
+  case Opcode::F32Ge: return Opcode::F32Le;
+  case Opcode::F64Lt: return Opcode::F64Gt;
+  case Opcode::F64Gt: return Opcode::F64Lt;
+  case Opcode::F64Le: return Opcode::F64Ge;
+  case Opcode::F64Ge: return Opcode::F64Le;
   default: return std::nullopt;
   }
 }
@@ -556,13 +590,13 @@ private:
 
   Cond TakeCond(const Entry& c) {
     Cond cond;
-    if (IsFresh(c) && cmp_.off == last_) {
+    if (IsFresh(c) && cmp_.end == last_ && last_ != kNone) {
       // Fuse: drop the compare and branch on its operands instead.
       code_.resize(cmp_.off / 8);
       last_ = kNone;
       cond.kind = Cond::Fused;
       cond.cmp = cmp_;
-      cmp_.off = kNone;
+      cmp_.off = cmp_.end = kNone;
       TakeAdd(cond);
       return cond;
     }
@@ -579,7 +613,8 @@ private:
   void TakeAdd(Cond& cond) {
     CmpInfo& f = cond.cmp;
     const AddInfo& ad = add_;
-    if (f.op == Opcode::I32Eqz || f.op == Opcode::I64Eqz) return;
+    if (f.op == Opcode::I32Eqz || f.op == Opcode::I64Eqz || IsFloatCmp(f.op))
+      return;
     if (ad.off == kNone || ad.off + ad.size != f.off || label_pos_ > ad.off)
       return;
     if (ad.is64 != Is64Cmp(f.op)) return;
@@ -603,6 +638,7 @@ private:
   // or nullopt when it can never be taken.
   std::optional<Fixup> EmitCondBr(const Cond& c, bool sense) {
     size_t off;
+    if (c.kind == Cond::Fused && c.cmp.negated) sense = !sense;
     switch (c.kind) {
     case Cond::Const:
       if ((static_cast<uint32_t>(c.k) != 0) != sense) return std::nullopt;
@@ -618,6 +654,14 @@ private:
         const IOp op = sense ? (is64 ? IOp::BrIfZ64 : IOp::BrIfZ32)
                              : (is64 ? IOp::BrIfNz64 : IOp::BrIfNz32);
         off = Emit(op, In2{nullptr, 0, f.a});
+        break;
+      }
+      if (IsFloatCmp(f.op)) {
+        const IOp iop = BrIfFloatCmp(f.op, sense, f.is_k);
+        if (f.is_k)
+          off = Emit(iop, In2K{nullptr, 0, f.a, f.k});
+        else
+          off = Emit(iop, In4{nullptr, 0, f.a, f.b, 0});
         break;
       }
       const Opcode op = sense ? f.op : NegateCmp(f.op);
@@ -999,7 +1043,7 @@ void Lowerer::LowerBinary(Opcode op, IOp iop, ValType result) {
     off = Emit(iop, In4{nullptr, top_, cmp.a, cmp.b, 0});
   }
   if (IsFusableCmp(cmp.op)) {
-    cmp.off = off;
+    cmp.off = cmp.end = off;
     cmp_ = cmp;
   }
   PushResult(result, off);
@@ -1190,10 +1234,15 @@ Status Lowerer::Lower(const Instr& in) {
   if (auto uop = UnaryOp(op)) {
     const Entry a = Pop();
     const uint32_t sa = Use(a);
+    const bool negates_cmp = op == Opcode::I32Eqz && IsFresh(a) &&
+                             cmp_.end == last_ && last_ != kNone;
     const size_t off = Emit(*uop, In2{nullptr, top_, sa});
-    if (op == Opcode::I32Eqz || op == Opcode::I64Eqz) {
+    if (negates_cmp) {
+      cmp_.end = off;
+      cmp_.negated = !cmp_.negated;
+    } else if (op == Opcode::I32Eqz || op == Opcode::I64Eqz) {
       cmp_ = CmpInfo{};
-      cmp_.off = off;
+      cmp_.off = cmp_.end = off;
       cmp_.op = op;
       cmp_.a = sa;
     }

@@ -95,18 +95,18 @@
   X(I64LeU, K, _, u64, u32, a <= b)                                            \
   X(I64GeS, K, _, s64, u32, a >= b)                                            \
   X(I64GeU, K, _, u64, u32, a >= b)                                            \
-  X(F32Eq, _, _, f32, u32, a == b)                                             \
-  X(F32Ne, _, _, f32, u32, a != b)                                             \
-  X(F32Lt, _, _, f32, u32, a < b)                                              \
-  X(F32Gt, _, _, f32, u32, a > b)                                              \
-  X(F32Le, _, _, f32, u32, a <= b)                                             \
-  X(F32Ge, _, _, f32, u32, a >= b)                                             \
-  X(F64Eq, _, _, f64, u32, a == b)                                             \
-  X(F64Ne, _, _, f64, u32, a != b)                                             \
-  X(F64Lt, _, _, f64, u32, a < b)                                              \
-  X(F64Gt, _, _, f64, u32, a > b)                                              \
-  X(F64Le, _, _, f64, u32, a <= b)                                             \
-  X(F64Ge, _, _, f64, u32, a >= b)                                             \
+  X(F32Eq, K, _, f32, u32, a == b)                                             \
+  X(F32Ne, K, _, f32, u32, a != b)                                             \
+  X(F32Lt, K, _, f32, u32, a < b)                                              \
+  X(F32Gt, K, _, f32, u32, a > b)                                              \
+  X(F32Le, K, _, f32, u32, a <= b)                                             \
+  X(F32Ge, K, _, f32, u32, a >= b)                                             \
+  X(F64Eq, K, _, f64, u32, a == b)                                             \
+  X(F64Ne, K, _, f64, u32, a != b)                                             \
+  X(F64Lt, K, _, f64, u32, a < b)                                              \
+  X(F64Gt, K, _, f64, u32, a > b)                                              \
+  X(F64Le, K, _, f64, u32, a <= b)                                             \
+  X(F64Ge, K, _, f64, u32, a >= b)                                             \
   X(I32Add, K, M, u32, u32, a + b)                                             \
   X(I32Sub, R, M, u32, u32, a - b)                                             \
   X(I32Mul, K, M, u32, u32, a* b)                                              \
@@ -179,6 +179,23 @@
   X(I64LeU, u64, <=, I64GtU)                                                   \
   X(I64GeS, s64, >=, I64LtS)                                                   \
   X(I64GeU, u64, >=, I64LtU)
+
+// Float comparisons that fuse with a following br_if / if. They cannot be
+// negated (NaN), so each gets a branch-if-true and a branch-if-false form:
+// X(Name, TA, op).
+#define WEFT_INTERP_FCMPS(X)                                                   \
+  X(F32Eq, f32, ==)                                                            \
+  X(F32Ne, f32, !=)                                                            \
+  X(F32Lt, f32, <)                                                             \
+  X(F32Gt, f32, >)                                                             \
+  X(F32Le, f32, <=)                                                            \
+  X(F32Ge, f32, >=)                                                            \
+  X(F64Eq, f64, ==)                                                            \
+  X(F64Ne, f64, !=)                                                            \
+  X(F64Lt, f64, <)                                                             \
+  X(F64Gt, f64, >)                                                             \
+  X(F64Le, f64, <=)                                                            \
+  X(F64Ge, f64, >=)
 
 // Loads: X(Name, memory type M, slot type R); stores: X(Name, slot type, M).
 // The effective address is (u32)(addr + w) + offset: `w` folds an i32.add

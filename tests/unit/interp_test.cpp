@@ -309,6 +309,45 @@ TEST_F(InterpTest, FusedIncrementBranchAndMemoryOperands) {
             "out of bounds memory access");
 }
 
+TEST_F(InterpTest, FloatCompareBranchesHandleNaN) {
+  const char* text = R"((module
+    (func (export "gt") (param f64) (result i32)
+      (block $b (br_if $b (f64.gt (local.get 0) (f64.const 4))) (return (i32.const 0)))
+      (i32.const 1))
+    (func (export "not_gt") (param f64) (result i32)
+      (block $b (br_if $b (i32.eqz (f64.gt (local.get 0) (f64.const 4))))
+        (return (i32.const 0)))
+      (i32.const 1))
+    (func (export "if_lt") (param f32 f32) (result i32)
+      (if (result i32) (f32.lt (local.get 0) (local.get 1))
+        (then (i32.const 1)) (else (i32.const 0))))
+    (func (export "eqz_eqz") (param i32) (result i32)
+      (block $b (br_if $b (i32.eqz (i32.eqz (local.get 0)))) (return (i32.const 0)))
+      (i32.const 1)))
+  )";
+  auto cm = test::Compile(engine, text);
+  ASSERT_NE(cm, nullptr);
+  const auto& im = static_cast<const interp::InterpModule&>(*cm);
+  EXPECT_NE(interp::Disassemble(im.funcs[1]).find("BrIfNot_F64Gt_K"),
+            std::string::npos);
+  Instance* m = Load(text);
+  ASSERT_NE(m, nullptr);
+  const Value nan = Value::F64Bits(0x7FF8000000000000);
+  EXPECT_EQ(CallI32(store, m, "gt", {Value::F64(5)}), 1u);
+  EXPECT_EQ(CallI32(store, m, "gt", {Value::F64(4)}), 0u);
+  EXPECT_EQ(CallI32(store, m, "gt", {nan}), 0u);
+  EXPECT_EQ(CallI32(store, m, "not_gt", {Value::F64(5)}), 0u);
+  EXPECT_EQ(CallI32(store, m, "not_gt", {Value::F64(3)}), 1u);
+  EXPECT_EQ(CallI32(store, m, "not_gt", {nan}), 1u);
+  EXPECT_EQ(CallI32(store, m, "if_lt", {Value::F32(1), Value::F32(2)}), 1u);
+  EXPECT_EQ(CallI32(store, m, "if_lt", {Value::F32(2), Value::F32(1)}), 0u);
+  EXPECT_EQ(
+      CallI32(store, m, "if_lt", {Value::F32Bits(0x7FC00000), Value::F32(1)}),
+      0u);
+  EXPECT_EQ(CallI32(store, m, "eqz_eqz", {I32(5)}), 1u);
+  EXPECT_EQ(CallI32(store, m, "eqz_eqz", {I32(0)}), 0u);
+}
+
 TEST_F(InterpTest, CallsAndRecursion) {
   Instance* m = Load(R"((module
     (func $fac (export "fac") (param i64) (result i64)
