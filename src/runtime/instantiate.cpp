@@ -191,8 +191,19 @@ Store::Instantiate(std::shared_ptr<const CompiledModule> module,
     ti.elems.assign(t.limits.min, nullptr);
     inst.tables.push_back(&ti);
   }
+  const std::optional<uint64_t> cap = s.engine.config().max_memory_bytes;
   for (const MemoryType& t : m.memories) {
-    auto mem = MemoryImpl::Create(t);
+    if (cap && t.limits.min > *cap / kPageSize) {
+      Error e;
+      e.message = "memory " + std::to_string(inst.memories.size()) +
+                  ": initial size of " +
+                  std::to_string(t.limits.min * kPageSize) +
+                  " bytes exceeds the memory limit of " +
+                  std::to_string(*cap / kPageSize * kPageSize) + " bytes";
+      result.link_error = e;
+      return result;
+    }
+    auto mem = MemoryImpl::Create(t, cap);
     if (!mem) {
       Error e;
       e.message = "cannot allocate memory";

@@ -14,11 +14,14 @@ constexpr uint64_t kReserveBytes = 8ull << 30;
 
 } // namespace
 
-std::unique_ptr<MemoryImpl> MemoryImpl::Create(const MemoryType& type) {
+std::unique_ptr<MemoryImpl> MemoryImpl::Create(const MemoryType& type,
+                                               std::optional<uint64_t> cap) {
   std::unique_ptr<MemoryImpl> m(new MemoryImpl());
   m->max_pages = type.limits.max;
-  const uint64_t max_pages = type.limits.max.value_or(kMaxPages);
-  if (type.limits.min > kMaxPages) return nullptr;
+  uint64_t max_pages = std::min(type.limits.max.value_or(kMaxPages), kMaxPages);
+  if (cap) max_pages = std::min(max_pages, *cap / kPageSize);
+  m->page_limit_ = max_pages;
+  if (type.limits.min > max_pages) return nullptr;
   uint64_t reserve = kReserveBytes;
   void* p = mmap(nullptr, reserve, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -51,7 +54,7 @@ MemoryType MemoryImpl::type() const {
 
 std::optional<uint64_t> MemoryImpl::Grow(uint64_t delta_pages) {
   const uint64_t old_pages = size / kPageSize;
-  const uint64_t limit = max_pages.value_or(kMaxPages);
+  const uint64_t limit = page_limit_;
   if (delta_pages > limit || old_pages + delta_pages > limit)
     return std::nullopt;
   if (delta_pages == 0) return old_pages;

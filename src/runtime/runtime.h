@@ -104,7 +104,7 @@ const char* TrapKindMessage(TrapKind kind);
 
 struct Trap {
   TrapKind kind = TrapKind::Unreachable;
-  std::string message; // for Host traps; otherwise TrapKindMessage(kind)
+  std::string message;    // for Host traps; otherwise TrapKindMessage(kind)
   uint32_t exit_code = 0; // for TrapKind::Exit
   static Trap Of(TrapKind k) { return Trap{k, TrapKindMessage(k), 0}; }
   static Trap ExitWith(uint32_t code) {
@@ -133,6 +133,12 @@ struct EngineConfig {
   uint32_t max_call_depth = 20000;
   // Size of the interpreter's value stack, in bytes.
   uint64_t value_stack_bytes = 8u << 20;
+  // Most bytes any one linear memory may hold (rounded down to whole 64 KiB
+  // pages), on top of the module's own maximum: memory.grow past it returns
+  // -1, a module whose initial memory is larger fails to instantiate, and
+  // Store::CreateMemory returns null for such a type. nullopt: only the
+  // spec's limits (4 GiB for a 32-bit memory).
+  std::optional<uint64_t> max_memory_bytes;
 };
 
 class Engine {
@@ -226,6 +232,8 @@ public:
 
   FuncInst* CreateHostFunc(const FuncType& type, HostFunc fn);
   TableInst* CreateTable(const TableType& type, Ref init = nullptr);
+  // Null when the memory cannot be created (its initial size exceeds
+  // EngineConfig::max_memory_bytes, or the host is out of address space).
   MemoryInst* CreateMemory(const MemoryType& type);
   GlobalInst* CreateGlobal(const GlobalType& type, const Value& init);
 

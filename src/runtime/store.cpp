@@ -47,7 +47,7 @@ TableInst* Store::CreateTable(const TableType& type, Ref init) {
 }
 
 MemoryInst* Store::CreateMemory(const MemoryType& type) {
-  auto m = MemoryImpl::Create(type);
+  auto m = MemoryImpl::Create(type, impl_->engine.config().max_memory_bytes);
   if (!m) return nullptr;
   impl_->memories.push_back(std::move(m));
   return impl_->memories.back().get();

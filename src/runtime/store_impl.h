@@ -82,8 +82,12 @@ inline FuncInstImpl* RefToFunc(Ref r) {
 class MemoryImpl final : public MemoryInst {
 public:
   // Reserves address space for the largest size the type allows (plus a
-  // guard region), commits `limits.min` pages. Returns null on failure.
-  static std::unique_ptr<MemoryImpl> Create(const MemoryType& type);
+  // guard region), commits `limits.min` pages. `cap_bytes` (the engine's
+  // max_memory_bytes) bounds the size on top of the type's maximum. Returns
+  // null on failure, including an initial size above the cap.
+  static std::unique_ptr<MemoryImpl>
+  Create(const MemoryType& type,
+         std::optional<uint64_t> cap_bytes = std::nullopt);
   ~MemoryImpl() override;
 
   MemoryType type() const override;
@@ -96,9 +100,14 @@ public:
   uint64_t size = 0; // bytes
   std::optional<uint64_t> max_pages;
 
+  // Most pages this memory may hold: the type's maximum, the spec's limit
+  // and the engine's max_memory_bytes, whichever is smallest.
+  uint64_t page_limit() const { return page_limit_; }
+
 private:
   MemoryImpl() = default;
   uint64_t reserved_ = 0; // bytes of address space reserved at base
+  uint64_t page_limit_ = 0;
 };
 
 class TableImpl final : public TableInst {
