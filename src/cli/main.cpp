@@ -6,21 +6,29 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/run_args.h"
 #include "cli/run_cmd.h"
 #include "cli/wast_runner.h"
 
 namespace {
+
+constexpr const char* kRunUsage =
+    "Usage: weft run [OPTIONS] FILE.wasm|FILE.wat [ARGS...]\n";
 
 // `run` takes its module and the guest's arguments unparsed (see below), so
 // CLI11 cannot derive its usage line; spell it out.
 class Formatter : public CLI::Formatter {
 public:
   std::string make_usage(const CLI::App* app, std::string name) const override {
-    if (app->get_name() == "run")
-      return "Usage: weft run [--invoke NAME] FILE.wasm [ARG...]\n";
+    if (app->get_name() == "run") return kRunUsage;
     return CLI::Formatter::make_usage(app, std::move(name));
   }
 };
+
+int UsageError(const std::string& message) {
+  std::cerr << "error: weft run: " << message << "\n" << kRunUsage;
+  return weft::cli::kExitUsage;
+}
 
 } // namespace
 
@@ -33,32 +41,74 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run `weft COMMAND --help` for the options of a command.\n"
              "Exit status: 0 on success, 1 on an error (invalid module, link "
-             "error, trap, failed spec command), 2 on bad usage.");
+             "error, trap, failed spec command), 2 on bad usage; `weft run` "
+             "of a WASI program exits with the program's status, or 134 when "
+             "it traps.");
 
   std::string validate_path;
-  CLI::App* validate =
-      app.add_subcommand("validate", "Decode and validate a module; print "
-                                     "nothing and exit 0 when it is valid");
-  validate->add_option("FILE", validate_path, "the .wasm module")->required();
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Decode and validate a module (binary or text format); "
+                  "print nothing and exit 0 when it is valid");
+  validate->add_option("FILE", validate_path, "the .wasm or .wat module")
+      ->required();
 
   RunOptions run_options;
+  std::vector<std::string> dirs, envs;
+  std::string max_memory, timeout;
   CLI::App* run = app.add_subcommand(
-      "run", "Instantiate a module and call an export (default: _start)");
+      "run", "Run a WASI program (its _start export), or call an export with "
+             "--invoke");
+  run->add_option("--dir", dirs,
+                  "let the guest use host directory HOST "
+                  "under the name GUEST (default: HOST), read-write, or "
+                  "read-only with :ro. Repeatable. The split is at the last "
+                  "\"::\": a HOST containing \"::\" needs an explicit ::GUEST")
+      ->allow_extra_args(false)
+      ->type_name("HOST[::GUEST[:ro]]");
+  run->add_option("--env", envs,
+                  "an environment variable for the guest, which "
+                  "sees only these (NAME alone: weft's own value). Repeatable")
+      ->allow_extra_args(false)
+      ->type_name("NAME=VALUE");
+  run->add_option("--max-memory", max_memory,
+                  "most bytes any linear memory may have: 65536, "
+                  "64KiB, 16MiB, 1GiB (K/M/G are powers of 1024). "
+                  "memory.grow beyond it returns -1; a module that starts "
+                  "larger does not instantiate")
+      ->type_name("SIZE");
+  run->add_option("--timeout", timeout,
+                  "interrupt the guest after 500ms, 2s, 1m, ...: "
+                  "\"error: trap: interrupted (timeout 2s expired)\"; a guest "
+                  "blocked in a host call (sleep, read) is ended 100 ms later "
+                  "with the same message")
+      ->type_name("DURATION");
   run->add_option("--invoke", run_options.invoke,
-                  "the exported function to call; arguments are parsed by its "
-                  "parameter types");
+                  "call export NAME instead of _start; ARGS are its "
+                  "arguments, parsed by its parameter types, and its results "
+                  "are printed")
+      ->type_name("NAME");
   // Everything from the module file on belongs to the guest, options
   // included: CLI11's prefix-command mode leaves it all unparsed.
   run->prefix_command();
   run->footer(
-      "Options go before FILE.wasm; everything after it is passed to the "
-      "program or function.\n"
-      "Arguments: i32/i64 as decimal (signed or unsigned) or 0x hex; f32/f64 "
-      "as decimal floats, nan, inf, -inf, -0, nan:0xPAYLOAD; v128 as 0x + 32 "
-      "hex digits; references only as null.\n"
-      "Results are printed one per line: integers signed decimal, floats in "
-      "the shortest form that reads back exactly, v128 as 0x + 32 hex "
-      "digits, references as null or ref.");
+      "Options go before the module; everything after it goes to the "
+      "program (its argv[1..]; argv[0] is the module path as given) or, "
+      "with --invoke, to the function.\n"
+      "The module may be binary (.wasm) or text (.wat, or any file not "
+      "starting with a NUL byte).\n"
+      "WASI: the guest gets wasi_snapshot_preview1 with weft's stdin, stdout "
+      "and stderr, the --dir directories, the --env variables and its "
+      "arguments, nothing else; any other import is a link error.\n"
+      "Exit status: the program's own (0 when _start returns, N for "
+      "proc_exit(N)); 134 when it traps (\"error: trap: <reason>\" on "
+      "stderr, as wasmtime does); 1 for an invalid module, a link error, or "
+      "a trap under --invoke; 2 for bad usage.\n"
+      "--invoke values: i32/i64 as decimal (signed or unsigned) or 0x hex; "
+      "f32/f64 as decimal floats, nan, inf, -inf, -0, nan:0xPAYLOAD; v128 "
+      "as 0x + 32 hex digits; references only as null. Results are printed "
+      "one per line: integers signed decimal, floats in the shortest form "
+      "that reads back exactly, v128 as 0x + 32 hex digits, references as "
+      "null or ref.");
 
   std::string wast_path;
   WastOptions wast_options;
@@ -82,15 +132,30 @@ int main(int argc, char** argv) {
   if (*wast) return WastCommand(wast_path, wast_options);
   if (*run) {
     std::vector<std::string> rest = run->remaining();
-    if (rest.empty()) {
-      std::cerr << "error: weft run: missing FILE.wasm\n"
-                << "Usage: weft run [--invoke NAME] FILE.wasm [ARG...]\n";
-      return kExitUsage;
+    if (rest.empty()) return UsageError("missing FILE.wasm");
+    if (rest.front().size() > 1 && rest.front()[0] == '-')
+      return UsageError("unknown option " + rest.front() +
+                        " (options go before the module)");
+    std::string error;
+    for (const std::string& d : dirs) {
+      auto p = ParseDirSpec(d, error);
+      if (!p) return UsageError("--dir: " + error);
+      run_options.preopens.push_back(*p);
     }
-    if (rest.front().size() > 1 && rest.front()[0] == '-') {
-      std::cerr << "error: weft run: unknown option " << rest.front()
-                << " (options go before FILE.wasm)\n";
-      return kExitUsage;
+    for (const std::string& e : envs) {
+      auto kv = ParseEnvSpec(e, error);
+      if (!kv) return UsageError("--env: " + error);
+      run_options.env.push_back(*kv);
+    }
+    if (!max_memory.empty()) {
+      run_options.max_memory_bytes = ParseSize(max_memory, error);
+      if (!run_options.max_memory_bytes)
+        return UsageError("--max-memory: " + error);
+    }
+    if (!timeout.empty()) {
+      run_options.timeout = ParseDuration(timeout, error);
+      if (!run_options.timeout) return UsageError("--timeout: " + error);
+      run_options.timeout_text = timeout;
     }
     run_options.module_path = rest.front();
     run_options.args.assign(rest.begin() + 1, rest.end());

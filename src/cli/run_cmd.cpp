@@ -1,10 +1,15 @@
 #include "cli/run_cmd.h"
 
+#include <fcntl.h>
+
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "cli/read_file.h"
 #include "cli/value_format.h"
+#include "cli/wat.h"
+#include "cli/watchdog.h"
 #include "runtime/runtime.h"
 #include "wasm/decoder.h"
 #include "wasm/validator.h"
@@ -37,15 +42,34 @@ std::string TypeList(const std::vector<ValType>& types) {
   return s;
 }
 
+// Reads a module file, converting the text format to binary. Prints the
+// errors and returns false on failure.
+bool LoadModuleBytes(const std::string& path, std::vector<uint8_t>& bytes) {
+  std::string read_error;
+  if (!ReadFileBytes(path, bytes, read_error)) {
+    PrintFileError(path, read_error);
+    return false;
+  }
+  if (!IsWatFile(path, bytes)) return true;
+  WatResult wat = WatToWasm(path, bytes);
+  if (!wat.errors.empty()) {
+    for (const std::string& line : wat.errors)
+      std::cerr << line << "\n";
+    return false;
+  }
+  bytes = std::move(wat.wasm);
+  return true;
+}
+
+// The host fd to hand to the guest as stdio fd `fd`, or -1 when weft
+// itself was started without it.
+int HostStdio(int fd) { return ::fcntl(fd, F_GETFD) == -1 ? -1 : fd; }
+
 } // namespace
 
 int ValidateCommand(const std::string& path) {
   std::vector<uint8_t> bytes;
-  std::string read_error;
-  if (!ReadFileBytes(path, bytes, read_error)) {
-    PrintFileError(path, read_error);
-    return kExitError;
-  }
+  if (!LoadModuleBytes(path, bytes)) return kExitError;
   Result<Module> module = Decode(bytes);
   if (!module) {
     PrintModuleError(path, module.error());
@@ -60,86 +84,134 @@ int ValidateCommand(const std::string& path) {
 
 int RunCommand(const RunOptions& options) {
   const std::string& path = options.module_path;
+  const bool command = options.invoke.empty(); // a WASI command: _start
+  const int trap_status = command ? kExitTrap : kExitError;
   std::vector<uint8_t> bytes;
-  std::string read_error;
-  if (!ReadFileBytes(path, bytes, read_error)) {
-    PrintFileError(path, read_error);
-    return kExitError;
-  }
+  if (!LoadModuleBytes(path, bytes)) return kExitError;
 
-  Engine engine;
+  EngineConfig config;
+  config.max_memory_bytes = options.max_memory_bytes;
+  Engine engine(config);
   auto compiled = CompileModule(engine, bytes);
   if (!compiled) {
     PrintModuleError(path, compiled.error());
     return kExitError;
   }
   const Module& module = (*compiled)->module();
-  if (!module.imports.empty()) {
-    const Import& imp = module.imports.front();
-    PrintFileError(path, "unknown import \"" + imp.module + "\" \"" + imp.name +
-                             "\" (" + ExternKindName(imp.kind) +
-                             "): weft run provides no imports");
+
+  WasiConfig wasi;
+  wasi.args.push_back(path);
+  if (command)
+    wasi.args.insert(wasi.args.end(), options.args.begin(), options.args.end());
+  wasi.env = options.env;
+  wasi.preopens = options.preopens;
+  wasi.stdin_fd = HostStdio(0);
+  wasi.stdout_fd = HostStdio(1);
+  wasi.stderr_fd = HostStdio(2);
+  auto wasi_ctx = WasiContext::Create(wasi);
+  if (!wasi_ctx) {
+    std::cerr << "error: " << wasi_ctx.error().message << "\n";
     return kExitError;
   }
 
+  // Declared after the WASI context, so destroyed before it: a context
+  // must outlive every Store it is bound into.
   Store store(engine);
-  InstantiateResult inst = store.Instantiate(*compiled, {});
+  std::vector<Extern> imports;
+  for (const Import& imp : module.imports) {
+    auto ext = ResolveWasiImport(store, **wasi_ctx, module, imp);
+    if (!ext) {
+      PrintFileError(path, ext.error().message);
+      return kExitError;
+    }
+    if (!*ext) {
+      PrintFileError(path, "unknown import \"" + imp.module + "\" \"" +
+                               imp.name + "\" (" + ExternKindName(imp.kind) +
+                               "): weft run provides only " + kWasiModuleName +
+                               " functions");
+      return kExitError;
+    }
+    imports.push_back(**ext);
+  }
+
+  // The timeout covers running guest code: the start function and the
+  // export.
+  const std::string timeout_note =
+      " (timeout " + options.timeout_text + " expired)";
+  std::unique_ptr<Watchdog> watchdog;
+  if (options.timeout)
+    watchdog = std::make_unique<Watchdog>(
+        store, *options.timeout,
+        "error: trap: " + std::string(TrapKindMessage(TrapKind::Interrupted)) +
+            timeout_note,
+        trap_status);
+  // Reports a trap; returns the exit status.
+  auto report_trap = [&](const Trap& trap) {
+    if (watchdog) watchdog->Stop();
+    if (trap.kind == TrapKind::Exit) {
+      // The guest asked to exit (WASI proc_exit): its status is ours.
+      std::cout.flush();
+      return static_cast<int>(trap.exit_code > 255 ? 255 : trap.exit_code);
+    }
+    std::string reason = TrapReason(trap);
+    if (trap.kind == TrapKind::Interrupted && watchdog && watchdog->expired())
+      reason += timeout_note;
+    std::cout.flush();
+    std::cerr << "error: trap: " << reason << "\n";
+    return trap_status;
+  };
+
+  InstantiateResult inst = store.Instantiate(*compiled, imports);
   if (inst.link_error) {
+    if (watchdog) watchdog->Stop();
     PrintModuleError(path, *inst.link_error);
     return kExitError;
   }
-  if (inst.trap) {
-    std::cerr << "error: trap: " << TrapReason(*inst.trap) << "\n";
-    return kExitError;
-  }
+  if (inst.trap) return report_trap(*inst.trap);
 
-  const std::string name = options.invoke.empty() ? "_start" : options.invoke;
+  const std::string name = command ? "_start" : options.invoke;
   std::optional<Extern> ext = inst.instance->GetExport(name);
+  std::string problem;
   if (!ext) {
-    if (options.invoke.empty())
-      PrintFileError(path, "no \"_start\" export; use --invoke NAME to call "
-                           "an exported function");
-    else
-      PrintFileError(path, "no export named \"" + name + "\"");
-    return kExitError;
-  }
-  if (ext->kind != ExternKind::Func) {
-    PrintFileError(path, "export \"" + name + "\" is a " +
-                             ExternKindName(ext->kind) + ", not a function");
-    return kExitError;
-  }
-  FuncInst* func = ext->func();
-  const FuncType& type = func->type();
-  if (options.args.size() != type.params.size()) {
-    PrintFileError(
-        path, "\"" + name + "\" takes " + std::to_string(type.params.size()) +
-                  " argument(s) (" + TypeList(type.params) + ") but " +
-                  std::to_string(options.args.size()) + " were given");
-    return kExitError;
+    problem = command ? "no \"_start\" export; use --invoke NAME to call an "
+                        "exported function"
+                      : "no export named \"" + name + "\"";
+  } else if (ext->kind != ExternKind::Func) {
+    problem = "export \"" + name + "\" is a " + ExternKindName(ext->kind) +
+              ", not a function";
+  } else if (command && !(ext->func()->type().params.empty() &&
+                          ext->func()->type().results.empty())) {
+    problem = "\"_start\" must take no arguments and return nothing; use "
+              "--invoke _start to call it with arguments";
   }
   std::vector<Value> args;
-  for (size_t i = 0; i < options.args.size(); ++i) {
-    std::optional<Value> v = ParseValue(type.params[i], options.args[i]);
-    if (!v) {
-      PrintFileError(path, "argument " + std::to_string(i + 1) + " (\"" +
-                               options.args[i] + "\") is not a valid " +
-                               ValTypeName(type.params[i]));
-      return kExitError;
+  if (problem.empty() && !command) {
+    const FuncType& type = ext->func()->type();
+    if (options.args.size() != type.params.size()) {
+      problem = "\"" + name + "\" takes " + std::to_string(type.params.size()) +
+                " argument(s) (" + TypeList(type.params) + ") but " +
+                std::to_string(options.args.size()) + " were given";
     }
-    args.push_back(*v);
+    for (size_t i = 0; problem.empty() && i < options.args.size(); ++i) {
+      std::optional<Value> v = ParseValue(type.params[i], options.args[i]);
+      if (!v) {
+        problem = "argument " + std::to_string(i + 1) + " (\"" +
+                  options.args[i] + "\") is not a valid " +
+                  ValTypeName(type.params[i]);
+        break;
+      }
+      args.push_back(*v);
+    }
   }
-
-  CallResult result = store.Call(func, args);
-  if (result.trap && result.trap->kind == TrapKind::Exit) {
-    // The guest asked to exit (WASI proc_exit): its status is ours.
-    std::cout.flush();
-    return static_cast<int>(result.trap->exit_code & 0xFF);
-  }
-  if (result.trap) {
-    std::cout.flush();
-    std::cerr << "error: trap: " << TrapReason(*result.trap) << "\n";
+  if (!problem.empty()) {
+    if (watchdog) watchdog->Stop();
+    PrintFileError(path, problem);
     return kExitError;
   }
+
+  CallResult result = store.Call(ext->func(), args);
+  if (watchdog) watchdog->Stop();
+  if (result.trap) return report_trap(*result.trap);
   for (const Value& v : result.results)
     std::cout << FormatValue(v) << "\n";
   std::cout.flush();
