@@ -129,8 +129,12 @@ In0 g_exit;
   return std::nullopt;
 }
 
+// GCC: no-gcse is its advice for computed-goto interpreters; aligning labels
+// puts every handler at a 16-byte boundary, which makes dispatch speed
+// independent of where unrelated code changes happen to shift a handler
+// (measured: up to 1.6x on a kernel whose code did not change).
 #if defined(__GNUC__) && !defined(__clang__)
-[[gnu::optimize("no-gcse")]]
+[[gnu::optimize("no-gcse", "align-labels=16")]]
 #endif
 std::optional<Trap>
 Run(Store* store, ExecState* st, FuncInstImpl* entry, uint64_t* fp) {
@@ -185,7 +189,10 @@ Run(Store* store, ExecState* st, FuncInstImpl* entry, uint64_t* fp) {
   do {                                                                         \
     const int32_t o_ = static_cast<int32_t>(off);                              \
     pc += o_;                                                                  \
-    if (o_ <= 0) CHECK_INTERRUPT();                                            \
+    if (o_ <= 0) {                                                             \
+      CHECK_INTERRUPT();                                                       \
+      DISPATCH();                                                              \
+    }                                                                          \
     DISPATCH();                                                                \
   } while (0)
 #define PUSH_FRAME(ret)                                                        \
