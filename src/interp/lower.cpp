@@ -606,6 +606,21 @@ private:
       return cond;
     }
     cond.slot = Use(c);
+    // Branching on the result of an i32 add just emitted (a count-down
+    // loop): the add moves into an add-and-branch against zero.
+    const AddInfo& ad = add_;
+    if (ad.off != kNone && ad.off == last_ && !ad.is64 && ad.d == cond.slot &&
+        label_pos_ <= ad.off) {
+      code_.resize(ad.off / 8);
+      last_ = kNone;
+      cond.kind = Cond::Fused;
+      cond.cmp = CmpInfo{};
+      cond.cmp.op = Opcode::I32Ne;
+      cond.cmp.a = ad.d;
+      cond.cmp.is_k = true;
+      cond.add = ad;
+      add_.off = kNone;
+    }
     return cond;
   }
   // If the compare tests the result of an add emitted just before it, the

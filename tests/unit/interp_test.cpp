@@ -275,6 +275,11 @@ TEST_F(InterpTest, FusedIncrementBranchAndMemoryOperands) {
         (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 8)))
                           (local.get 1))))
       (local.get 2))
+    (func (export "countdown") (param i32) (result i32) (local i32)
+      (loop $l
+        (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+        (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+      (local.get 1))
     (func (export "init")
       (f64.store (i32.const 8) (f64.const 1.5))
       (f64.store (i32.const 16) (f64.const 2.25))
@@ -291,12 +296,16 @@ TEST_F(InterpTest, FusedIncrementBranchAndMemoryOperands) {
   const std::string sum = interp::Disassemble(im.funcs[2]);
   EXPECT_NE(sum.find("F64Add_M"), std::string::npos) << sum;
   EXPECT_NE(sum.find("AddKBr_I32Ne "), std::string::npos) << sum;
+  const std::string countdown = interp::Disassemble(im.funcs[3]);
+  EXPECT_NE(countdown.find("AddKBr_I32Ne_K"), std::string::npos) << countdown;
   Instance* m = Load(text);
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(CallI32(store, m, "count", {I32(0), I32(7)}),
             15u); // 7, 14, ..., 105
   EXPECT_EQ(CallI32(store, m, "count", {I32(-50), I32(200)}), 1u);
   EXPECT_EQ(CallI64(store, m, "count64", {I64(30)}), 0u);
+  EXPECT_EQ(CallI32(store, m, "countdown", {I32(5)}), 15u);
+  EXPECT_EQ(CallI32(store, m, "countdown", {I32(1)}), 3u);
   Call(store, m, "init");
   EXPECT_EQ(Call(store, m, "sum", {I32(0), I32(24)})[0].f64,
             Value::F64(1.5 + 2.25 - 1).f64);
