@@ -71,8 +71,11 @@ struct InV { // 16 immediate bytes: v128.const, shuffle masks
 #define WEFT_INTERP_K_K(X, name) X(name##_K, In2K) // x=d y=a k=imm
 #define WEFT_INTERP_K_R(X, name) X(name##_K, In2K) X(name##_KR, In2K)
 #define WEFT_INTERP_K__(X, name)
-// x=d y=a z=addr w=offset u=added to addr (b is loaded from there)
-#define WEFT_INTERP_M_M(X, name) X(name##_M, In6)
+// _M: x=d y=a z=addr w=offset u=added to addr (b is loaded from there)
+// _S: x=a y=b z=addr w=offset u=added (the result is stored there)
+// _MS: x=a y=addr z=offset w=added: [addr] = a op [addr]
+#define WEFT_INTERP_M_M(X, name)                                               \
+  X(name##_M, In6) X(name##_S, In6) X(name##_MS, In4)
 #define WEFT_INTERP_M__(X, name)
 #define WEFT_INTERP_IOPS(X)                                                    \
   X(Exit, In0)                                                                 \

@@ -570,6 +570,25 @@ L_RefFunc : {
     std::memcpy(&b, mem + ea, sizeof(ta));                                     \
     fp[in->x] = Wr<tr>(expr);                                                  \
     NEXT(In6);                                                                 \
+  }                                                                            \
+  L_##name##_S : {                                                             \
+    IN(In6);                                                                   \
+    const ta a = Rd<ta>(fp[in->x]);                                            \
+    const ta b = Rd<ta>(fp[in->y]);                                            \
+    const uint64_t r = Wr<tr>(expr);                                           \
+    EA(in->z, in->u, in->w, sizeof(ta));                                       \
+    std::memcpy(mem + ea, &r, sizeof(ta));                                     \
+    NEXT(In6);                                                                 \
+  }                                                                            \
+  L_##name##_MS : {                                                            \
+    IN(In4);                                                                   \
+    EA(in->y, in->w, in->z, sizeof(ta));                                       \
+    const ta a = Rd<ta>(fp[in->x]);                                            \
+    ta b;                                                                      \
+    std::memcpy(&b, mem + ea, sizeof(ta));                                     \
+    const uint64_t r = Wr<tr>(expr);                                           \
+    std::memcpy(mem + ea, &r, sizeof(ta));                                     \
+    NEXT(In4);                                                                 \
   }
 #define WEFT_BIN_M__(name, ta, tr, expr)
 #define WEFT_BIN(name, k, m, ta, tr, expr)                                     \

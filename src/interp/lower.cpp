@@ -79,6 +79,16 @@ struct AddInfo {
   uint64_t k = 0;
 };
 
+// The last arithmetic emitted that has memory-operand / store forms, for
+// fusing it into the store of its result.
+struct BinInfo {
+  size_t off = kNone;
+  Opcode op = Opcode::Nop;
+  bool mem = false;      // the _M form: b was loaded from addr
+  uint32_t a = 0, b = 0; // operand slots (b unused when mem)
+  uint32_t addr = 0, offset = 0, add = 0;
+};
+
 // The last plain load emitted, for fusing it into its consumer.
 struct LoadInfo {
   size_t off = kNone;
@@ -167,6 +177,40 @@ std::optional<IOp> BinaryOpM(Opcode op) {
 #undef WEFT_CASE_M_M
 #undef WEFT_CASE_M__
 #undef WEFT_CASE_BINM
+
+// clang-format off
+#define WEFT_CASE_M_M(name) case Opcode::name: return IOp::name##_S;
+#define WEFT_CASE_M__(name)
+#define WEFT_CASE_BINM(name, k, m, ta, tr, expr) WEFT_CASE_M_##m(name)
+// clang-format on
+std::optional<IOp> BinaryOpS(Opcode op) {
+  switch (op) {
+    WEFT_INTERP_BINOPS(WEFT_CASE_BINM)
+  default: return std::nullopt;
+  }
+}
+#undef WEFT_CASE_M_M
+// clang-format off
+#define WEFT_CASE_M_M(name) case Opcode::name: return IOp::name##_MS;
+// clang-format on
+std::optional<IOp> BinaryOpMS(Opcode op) {
+  switch (op) {
+    WEFT_INTERP_BINOPS(WEFT_CASE_BINM)
+  default: return std::nullopt;
+  }
+}
+#undef WEFT_CASE_M_M
+#undef WEFT_CASE_M__
+#undef WEFT_CASE_BINM
+
+// Bytes written by a plain store / produced by an arithmetic operator.
+unsigned StoreWidth(IOp op) {
+  return op == IOp::I64Store ? 8 : op == IOp::I32Store ? 4 : 0;
+}
+unsigned ArithWidth(Opcode op) {
+  const ValType t = GetOpcodeInfo(op).sig.result;
+  return t == ValType::I64 || t == ValType::F64 ? 8 : 4;
+}
 
 // clang-format off
 #define WEFT_CASE_STORE(name, r, m) case Opcode::name: return IOp::name##_K;
@@ -728,6 +772,7 @@ private:
   CmpInfo cmp_;
   LoadInfo load_;
   AddInfo add_;
+  BinInfo bin_;
   size_t label_pos_ = 0; // offset of the last label bound
   std::vector<Entry> vs_;
   uint32_t top_ = 0, max_ = 0;
@@ -1028,8 +1073,10 @@ void Lowerer::LowerBinary(Opcode op, IOp iop, ValType result) {
         last_ = kNone;
         load_.off = kNone;
         const uint32_t so = Use(*other);
-        PushResult(result, Emit(*mop, In6{nullptr, top_, so, l.addr, l.offset,
-                                          l.add, 0}));
+        const size_t off =
+            Emit(*mop, In6{nullptr, top_, so, l.addr, l.offset, l.add, 0});
+        bin_ = BinInfo{off, op, true, so, 0, l.addr, l.offset, l.add};
+        PushResult(result, off);
         return;
       }
     }
@@ -1056,6 +1103,7 @@ void Lowerer::LowerBinary(Opcode op, IOp iop, ValType result) {
     cmp.a = Use(a);
     cmp.b = Use(b);
     off = Emit(iop, In4{nullptr, top_, cmp.a, cmp.b, 0});
+    if (BinaryOpM(op)) bin_ = BinInfo{off, op, false, cmp.a, cmp.b, 0, 0, 0};
   }
   if (IsFusableCmp(cmp.op)) {
     cmp.off = cmp.end = off;
@@ -1239,6 +1287,22 @@ Status Lowerer::Lower(const Instr& in) {
     const Entry v = Pop();
     const Entry a = Pop();
     const auto [sa, add] = Address(a);
+    const auto offset = static_cast<uint32_t>(in.b);
+    const BinInfo b = bin_;
+    if (IsFresh(v) && b.off == last_ && last_ != kNone &&
+        StoreWidth(*sop) == ArithWidth(b.op) &&
+        (!b.mem || (b.addr == sa && b.offset == offset && b.add == add))) {
+      // Store the result of the arithmetic just emitted directly; when that
+      // arithmetic read the same location, it is a read-modify-write.
+      code_.resize(b.off / 8);
+      last_ = kNone;
+      bin_.off = kNone;
+      if (b.mem)
+        Emit(*BinaryOpMS(b.op), In4{nullptr, b.a, sa, offset, add});
+      else
+        Emit(*BinaryOpS(b.op), In6{nullptr, b.a, b.b, sa, offset, add, 0});
+      return {};
+    }
     if (v.loc == Loc::Const)
       Emit(*StoreOpK(op),
            In4K{nullptr, 0, sa, static_cast<uint32_t>(in.b), add, v.k});

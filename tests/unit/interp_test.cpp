@@ -318,6 +318,47 @@ TEST_F(InterpTest, FusedIncrementBranchAndMemoryOperands) {
             "out of bounds memory access");
 }
 
+TEST_F(InterpTest, ArithmeticFusedIntoStores) {
+  const char* text = R"((module (memory 1)
+    (func (export "rmw_sub") (param i32 f64)   ;; [p] = [p] - v
+      (f64.store (local.get 0) (f64.sub (f64.load (local.get 0)) (local.get 1))))
+    (func (export "rmw_sub_rev") (param i32 f64)   ;; [p] = v - [p]
+      (f64.store (local.get 0) (f64.sub (local.get 1) (f64.load (local.get 0)))))
+    (func (export "store_sum") (param i32 i32 i32)   ;; [p] = a + b
+      (i32.store offset=4 (local.get 0) (i32.add (local.get 1) (local.get 2))))
+    (func (export "copy_add") (param i32 i32 i64)   ;; [q] = [p] + v (two locations)
+      (i64.store (local.get 1) (i64.add (local.get 2) (i64.load (local.get 0)))))
+    (func (export "f64") (param i32) (result f64) (f64.load (local.get 0)))
+    (func (export "i64") (param i32) (result i64) (i64.load (local.get 0)))
+    (func (export "set") (param i32 f64) (f64.store (local.get 0) (local.get 1))))
+  )";
+  auto cm = test::Compile(engine, text);
+  ASSERT_NE(cm, nullptr);
+  const auto& im = static_cast<const interp::InterpModule&>(*cm);
+  EXPECT_NE(interp::Disassemble(im.funcs[1]).find("F64Sub_MS"),
+            std::string::npos)
+      << interp::Disassemble(im.funcs[1]);
+  EXPECT_NE(interp::Disassemble(im.funcs[2]).find("I32Add_S"),
+            std::string::npos);
+  Instance* m = Load(text);
+  ASSERT_NE(m, nullptr);
+  Call(store, m, "set", {I32(8), Value::F64(10)});
+  Call(store, m, "rmw_sub", {I32(8), Value::F64(3)});
+  EXPECT_EQ(Call(store, m, "f64", {I32(8)})[0].f64, Value::F64(7).f64);
+  Call(store, m, "rmw_sub_rev", {I32(8), Value::F64(3)});
+  EXPECT_EQ(Call(store, m, "f64", {I32(8)})[0].f64, Value::F64(-4).f64);
+  Call(store, m, "store_sum", {I32(16), I32(40), I32(2)});
+  EXPECT_EQ(CallI32(store, m, "i64", {I32(20)}), 42u);
+  EXPECT_EQ(CallTrap(store, m, "store_sum", {I32(65532), I32(1), I32(1)}),
+            "out of bounds memory access");
+  Call(store, m, "set", {I32(32), Value::F64Bits(5)});
+  Call(store, m, "copy_add", {I32(32), I32(48), I64(37)});
+  EXPECT_EQ(CallI64(store, m, "i64", {I32(48)}), 42u);
+  EXPECT_EQ(CallI64(store, m, "i64", {I32(32)}), 5u);
+  EXPECT_EQ(CallTrap(store, m, "rmw_sub", {I32(65530), Value::F64(1)}),
+            "out of bounds memory access");
+}
+
 TEST_F(InterpTest, FloatCompareBranchesHandleNaN) {
   const char* text = R"((module
     (func (export "gt") (param f64) (result i32)
