@@ -10,3 +10,10 @@ echo "== weft validate examples/fib.wasm"
 "$BUILD_DIR/weft" validate "$BUILD_DIR/examples/fib.wasm" && echo "valid"
 echo "== weft run --invoke fib examples/fib.wasm 30"
 "$BUILD_DIR/weft" run --invoke fib "$BUILD_DIR/examples/fib.wasm" 30
+if [ -f "$BUILD_DIR/examples/hello-wasi.wasm" ]; then
+  # A WASI program: the guest sees only NAME and the guestbook directory.
+  mkdir -p "$BUILD_DIR/examples/guestbook"
+  echo "== weft run --env NAME=weft --dir $BUILD_DIR/examples/guestbook::/data examples/hello-wasi.wasm one two"
+  "$BUILD_DIR/weft" run --env NAME=weft --dir "$BUILD_DIR/examples/guestbook::/data" \
+    "$BUILD_DIR/examples/hello-wasi.wasm" one two
+fi
