@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
 
   FILE* book = fopen("/data/guestbook.txt", "a");
   if (!book) {
-    printf("no guestbook (preopen a directory as /data with --dir DIR::/data)\n");
+    printf(
+        "no guestbook (preopen a directory as /data with --dir DIR::/data)\n");
     return 0;
   }
   fprintf(book, "%s was here\n", name ? name : "someone");
