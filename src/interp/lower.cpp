@@ -2,15 +2,23 @@
 //
 // The lowering tracks a virtual operand stack whose entries are either a
 // temporary in its canonical slot (stack position), a reference to another
-// slot (a local, read lazily), or a constant. Local reads and constants
-// cost no instruction: the consumer names the local's slot or takes the
-// constant as an immediate. Lazy entries are materialized into their
-// canonical slots before anything could change what they refer to
-// (local.set / local.tee of that local), at block boundaries, and where a
-// call needs its arguments contiguous. A value produced by the previous
-// instruction and then stored by local.set/tee is written straight into the
-// local by retargeting that instruction; a compare followed by br_if / if
-// becomes one compare-and-branch.
+// slot (a local, read lazily), a constant, or "slot + constant" (an i32
+// address computation). Local reads and constants cost no instruction: the
+// consumer names the local's slot or takes the constant as an immediate.
+// Lazy entries are materialized into their canonical slots before anything
+// could change what they refer to (local.set / local.tee of that local), at
+// block boundaries, and where a call needs its arguments contiguous.
+//
+// Peephole fusions on the instruction just emitted (never across a label):
+// - a value stored by local.set/tee is written straight into the local by
+//   retargeting its producer;
+// - compare (or eqz, or an eqz of a compare) + br_if / if -> one
+//   compare-and-branch; a preceding add to the compared local joins it
+//   (a loop's increment and test);
+// - slot + constant folds into a load/store's effective address;
+// - a load feeding arithmetic becomes its memory operand (_M), arithmetic
+//   feeding a store stores directly (_S), both on one address is a
+//   read-modify-write (_MS).
 #include <cstring>
 #include <map>
 
