@@ -99,5 +99,7 @@ LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "machine: compare medians and CPU time rather than means), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
   echo "$(uname -sr); $(node --version | sed 's/^/node /'), $(hyperfine --version),"
   echo "weft built as $(basename "$(dirname "$WEFT")")/weft ($("$WEFT" --version))."
+  echo
+  echo "Where weft's startup time goes: [bench/startup/README.md](../startup/README.md)."
 } > "$OUT_MD"
 echo "wrote $OUT_MD"
