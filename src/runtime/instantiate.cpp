@@ -2,12 +2,20 @@
 // globals, tables and memories, evaluate element segments, apply active
 // element then data segments one by one (an out-of-bounds segment traps and
 // the writes of earlier ones stay), then run the start function.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/store_impl.h"
 
 namespace weft {
 namespace {
+
+// Data below this size is copied at instantiation rather than mapped: a
+// mapping costs a few microseconds of its own.
+constexpr uint64_t kImageMinBytes = 64 * 1024;
 
 // Limits subtyping: `actual` (the provided entity's current limits) must be
 // within `declared` (what the importing module asks for).
@@ -77,6 +85,57 @@ Value EvalConst(const ConstExpr& expr, const InstanceImpl& inst) {
   return stack.empty() ? Value() : stack.back();
 }
 
+// The offset of an active data segment, if it is a constant.
+std::optional<uint64_t> ConstOffset(const ConstExpr& e) {
+  if (e.code.size() != 2 || e.code[0].op != Opcode::I32Const)
+    return std::nullopt;
+  return static_cast<uint32_t>(e.code[0].b);
+}
+
+// Builds the module's memory image: its defined memory 0 with every active
+// segment applied. Null when that is not equivalent to applying the segments
+// at instantiation (see TierModule::image) or there is nothing to map.
+std::unique_ptr<MemoryImage> BuildImage(const Module& m) {
+  if (m.num_imported_memories != 0 || m.memories.empty()) return nullptr;
+  const uint64_t bytes = m.memories[0].limits.min * kPageSize;
+  uint64_t end = 0;
+  for (const DataSegment& seg : m.datas) {
+    if (seg.mode != SegmentMode::Active) continue;
+    const auto offset = ConstOffset(seg.offset);
+    if (seg.memory != 0 || !offset || *offset + seg.bytes.size() > bytes)
+      return nullptr;
+    end = std::max<uint64_t>(end, *offset + seg.bytes.size());
+  }
+  // Small images are not worth a mapping of their own.
+  if (end < kImageMinBytes) return nullptr;
+  const auto host_page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  auto image = std::make_unique<MemoryImage>();
+  image->size = (end + host_page - 1) / host_page * host_page;
+  image->fd = memfd_create("weft-memory-image", MFD_CLOEXEC);
+  if (image->fd < 0 ||
+      ftruncate(image->fd, static_cast<off_t>(image->size)) != 0)
+    return nullptr;
+  for (const DataSegment& seg : m.datas) {
+    if (seg.mode != SegmentMode::Active || seg.bytes.empty()) continue;
+    const uint64_t offset = *ConstOffset(seg.offset);
+    size_t done = 0;
+    while (done < seg.bytes.size()) {
+      const ssize_t n =
+          pwrite(image->fd, seg.bytes.data() + done, seg.bytes.size() - done,
+                 static_cast<off_t>(offset + done));
+      if (n <= 0) return nullptr;
+      done += static_cast<size_t>(n);
+    }
+  }
+  return image;
+}
+
+const MemoryImage* ModuleImage(const TierModule& tier) {
+  std::call_once(tier.image_once,
+                 [&] { tier.image = BuildImage(tier.module()); });
+  return tier.image.get();
+}
+
 } // namespace
 
 std::optional<Extern> InstanceImpl::GetExport(std::string_view name) const {
@@ -143,6 +202,7 @@ Store::Instantiate(std::shared_ptr<const CompiledModule> module,
   }
 
   // 2. Allocation.
+  bool image_used = false;
   InstanceImpl& inst = *s.NewInstance();
   inst.module = module;
   inst.tier = tier;
@@ -203,7 +263,10 @@ Store::Instantiate(std::shared_ptr<const CompiledModule> module,
       result.link_error = e;
       return result;
     }
-    auto mem = MemoryImpl::Create(t, cap);
+    const MemoryImage* image =
+        inst.memories.empty() ? ModuleImage(*tier) : nullptr;
+    auto mem = MemoryImpl::Create(t, cap, image);
+    if (mem && image) image_used = true;
     if (!mem) {
       Error e;
       e.message = "cannot allocate memory";
@@ -266,10 +329,15 @@ Store::Instantiate(std::shared_ptr<const CompiledModule> module,
     inst.elems[i].refs.clear();
     inst.elems[i].refs.shrink_to_fit();
   }
-  // 4. Active data segments, in order.
+  // 4. Active data segments, in order (already in place when the memory
+  // started from the module's image).
   for (size_t i = 0; i < m.datas.size(); ++i) {
     const DataSegment& seg = m.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
+    if (image_used) {
+      inst.datas[i] = DataInst{};
+      continue;
+    }
     const uint64_t offset = EvalConst(seg.offset, inst).i32;
     MemoryImpl* mem = inst.memories[seg.memory];
     if (offset + seg.bytes.size() > mem->size) {

@@ -1,6 +1,7 @@
 // Linear memory: one reservation of address space per memory, committed page
 // by page as the memory grows, so the base never moves and tiers may cache it.
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "runtime/store_impl.h"
 
@@ -14,8 +15,13 @@ constexpr uint64_t kReserveBytes = 8ull << 30;
 
 } // namespace
 
+MemoryImage::~MemoryImage() {
+  if (fd >= 0) close(fd);
+}
+
 std::unique_ptr<MemoryImpl> MemoryImpl::Create(const MemoryType& type,
-                                               std::optional<uint64_t> cap) {
+                                               std::optional<uint64_t> cap,
+                                               const MemoryImage* image) {
   std::unique_ptr<MemoryImpl> m(new MemoryImpl());
   m->max_pages = type.limits.max;
   uint64_t max_pages = std::min(type.limits.max.value_or(kMaxPages), kMaxPages);
@@ -35,7 +41,15 @@ std::unique_ptr<MemoryImpl> MemoryImpl::Create(const MemoryType& type,
   m->base = static_cast<uint8_t*>(p);
   m->reserved_ = reserve;
   const uint64_t bytes = type.limits.min * kPageSize;
-  if (bytes > 0 && mprotect(m->base, bytes, PROT_READ | PROT_WRITE) != 0)
+  uint64_t mapped = 0;
+  if (image != nullptr && image->size <= bytes) {
+    void* q = mmap(m->base, image->size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_FIXED, image->fd, 0);
+    if (q == MAP_FAILED) return nullptr;
+    mapped = image->size;
+  }
+  if (bytes > mapped &&
+      mprotect(m->base + mapped, bytes - mapped, PROT_READ | PROT_WRITE) != 0)
     return nullptr;
   m->size = bytes;
   return m;

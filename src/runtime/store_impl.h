@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +24,19 @@ namespace weft {
 
 class InstanceImpl;
 class FuncInstImpl;
+
+// A module's initial memory contents (its active data segments applied to
+// zeroed memory), kept in a memfd so every instance maps it copy-on-write
+// instead of copying the bytes: instantiation then costs one mmap, and a
+// page is copied only when an instance writes it.
+struct MemoryImage {
+  MemoryImage() = default;
+  MemoryImage(const MemoryImage&) = delete;
+  MemoryImage& operator=(const MemoryImage&) = delete;
+  ~MemoryImage();
+  int fd = -1;
+  uint64_t size = 0; // bytes, a multiple of the host page size
+};
 
 // What a tier must provide for the code it compiled.
 class TierModule : public CompiledModule {
@@ -38,6 +52,12 @@ public:
   // Which tier this is (copied into each FuncInst so a tier can recognize
   // its own functions on calls). 0 is reserved for host functions.
   uint8_t kind = 0;
+
+  // Built by the first instantiation (see MemoryImage); null when the data
+  // cannot be preapplied: an imported memory, a segment offset that is not
+  // a constant, or a segment out of bounds (which must trap in order).
+  mutable std::once_flag image_once;
+  mutable std::unique_ptr<MemoryImage> image;
 };
 
 // 16 bytes of storage for a global, a table-independent value cell.
@@ -83,11 +103,13 @@ class MemoryImpl final : public MemoryInst {
 public:
   // Reserves address space for the largest size the type allows (plus a
   // guard region), commits `limits.min` pages. `cap_bytes` (the engine's
-  // max_memory_bytes) bounds the size on top of the type's maximum. Returns
+  // max_memory_bytes) bounds the size on top of the type's maximum. The
+  // memory starts zeroed, or with `image` mapped copy-on-write at 0. Returns
   // null on failure, including an initial size above the cap.
   static std::unique_ptr<MemoryImpl>
   Create(const MemoryType& type,
-         std::optional<uint64_t> cap_bytes = std::nullopt);
+         std::optional<uint64_t> cap_bytes = std::nullopt,
+         const MemoryImage* image = nullptr);
   ~MemoryImpl() override;
 
   MemoryType type() const override;

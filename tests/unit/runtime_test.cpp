@@ -191,6 +191,45 @@ TEST_F(RuntimeTest, SegmentsApplyInOrderAndAnOutOfBoundsOneTraps) {
   EXPECT_EQ(tab2->Get(1), nullptr);
 }
 
+TEST_F(RuntimeTest, DataImageIsCopyOnWritePerInstance) {
+  // A data segment large enough to be mapped from the module's image rather
+  // than copied: instances share it until they write, and grow past it.
+  std::string data(70000, 'x');
+  data[0] = 'a';
+  data[69999] = 'z';
+  const std::string text =
+      "(module (memory (export \"mem\") 2 4) (data (i32.const 1000) \"" + data +
+      R"(")
+    (func (export "get") (param i32) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "put") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+    (func (export "grow") (result i32) (memory.grow (i32.const 1))))
+  )";
+  auto cm = test::Compile(engine, text);
+  ASSERT_NE(cm, nullptr);
+  Instance* a = store.Instantiate(cm, {}).instance;
+  Instance* b = store.Instantiate(cm, {}).instance;
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(static_cast<const TierModule&>(*cm).image,
+            nullptr); // the image path ran
+  EXPECT_EQ(CallI32(store, a, "get", {Value::I32(999)}), 0u);
+  EXPECT_EQ(CallI32(store, a, "get", {Value::I32(1000)}), uint32_t{'a'});
+  EXPECT_EQ(CallI32(store, a, "get", {Value::I32(70999)}), uint32_t{'z'});
+  EXPECT_EQ(CallI32(store, a, "get", {Value::I32(71000)}), 0u);
+  test::Call(store, a, "put", {Value::I32(1000), Value::I32('Q')});
+  test::Call(store, a, "put", {Value::I32(100000), Value::I32(7)});
+  EXPECT_EQ(CallI32(store, a, "get", {Value::I32(1000)}), uint32_t{'Q'});
+  EXPECT_EQ(CallI32(store, b, "get", {Value::I32(1000)}),
+            uint32_t{'a'}); // not shared
+  EXPECT_EQ(CallI32(store, b, "get", {Value::I32(100000)}), 0u);
+  EXPECT_EQ(CallI32(store, a, "grow"), 2u);
+  EXPECT_EQ(CallI32(store, a, "get", {Value::I32(3 * 65536 - 1)}), 0u);
+  // A third instance still starts from the pristine image.
+  Instance* c = store.Instantiate(cm, {}).instance;
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(CallI32(store, c, "get", {Value::I32(1000)}), uint32_t{'a'});
+}
+
 TEST_F(RuntimeTest, StartTrapFailsInstantiation) {
   auto r = Try(R"((module (func $s unreachable) (start $s)))", {});
   ASSERT_TRUE(r.trap);
