@@ -68,6 +68,10 @@ Instance* Store::CallerInstance() const { return impl_->caller; }
 
 CallResult Store::Call(FuncInst* func, std::span<const Value> args) {
   CallResult r;
+  if (func == nullptr) {
+    r.trap = Trap{TrapKind::Host, "call of a null function", 0};
+    return r;
+  }
   FuncInstImpl* f = AsImpl(func);
   const FuncType& type = f->type();
   if (args.size() != type.params.size()) {
