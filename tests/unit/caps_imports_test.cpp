@@ -28,6 +28,9 @@
 #ifndef WEFT_WASI_PROGRAMS_DIR
 #define WEFT_WASI_PROGRAMS_DIR ""
 #endif
+#ifndef WEFT_EXAMPLES_DIR
+#define WEFT_EXAMPLES_DIR ""
+#endif
 
 namespace weft::caps {
 namespace {
@@ -70,10 +73,11 @@ struct RunOutput {
   std::string error; // link/instantiate error or trap
 };
 
-// Runs kv_guest.wasm with `args` under `caps`.
-RunOutput RunGuest(const std::vector<std::string>& args, RequestCaps* caps) {
+// Runs `wasm` (default: kv_guest.wasm) with `args` under `caps`.
+RunOutput RunGuest(const std::vector<std::string>& args, RequestCaps* caps,
+                   fs::path wasm = fs::path(WEFT_WASI_PROGRAMS_DIR) /
+                                   "kv_guest.wasm") {
   RunOutput r;
-  fs::path wasm = fs::path(WEFT_WASI_PROGRAMS_DIR) / "kv_guest.wasm";
   std::vector<uint8_t> bytes = ReadBytes(wasm);
   if (bytes.empty()) {
     r.error = "missing " + wasm.string();
@@ -200,6 +204,26 @@ TEST_F(CapsImports, CounterPersistsAcrossRequestsAndRestarts) {
   caps.kv = &kv;
   RunOutput r = RunGuest({"counter"}, &caps);
   EXPECT_EQ(r.out, "count=4\n");
+}
+
+TEST_F(CapsImports, KvCounterExample) {
+  fs::path wasm =
+      fs::path(WEFT_EXAMPLES_DIR) / "kv-counter" / "kv-counter.wasm";
+  if (!fs::exists(wasm)) GTEST_SKIP() << "examples/kv-counter not built";
+  for (int i = 1; i <= 2; ++i) {
+    RequestCaps caps = caps_;
+    RunOutput r = RunGuest({}, &caps, wasm);
+    ASSERT_EQ(r.error, "");
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, "Content-Type: text/plain\n\nvisits: " +
+                         std::to_string(i) + "\n");
+  }
+  // Without the grant it answers 500 and logs why.
+  grants_.kv_stores.clear();
+  RunOutput r = RunGuest({}, &caps_, wasm);
+  EXPECT_EQ(r.out.substr(0, 12), "Status: 500\n");
+  ASSERT_EQ(logs_.size(), 1u);
+  EXPECT_EQ(logs_[0], "error:kv-counter: kv_open failed with -3");
 }
 
 TEST_F(CapsImports, BadPointersReturnFaultWithoutTrapping) {
