@@ -37,16 +37,16 @@ extern "C" {
 
 /* Status codes. */
 #define WEFT_OK 0
-#define WEFT_ERR_NOT_FOUND (-1)        /* no such key / variable */
-#define WEFT_ERR_BUFFER_TOO_SMALL (-2) /* *len_out = size needed */
-#define WEFT_ERR_FORBIDDEN (-3)        /* store or host not granted */
-#define WEFT_ERR_INVALID (-4)          /* bad name, key, handle, url, level */
-#define WEFT_ERR_TOO_LARGE (-5)        /* value > 1 MiB, response too big */
-#define WEFT_ERR_FAULT (-6)            /* pointer/length outside memory */
-#define WEFT_ERR_UNSUPPORTED (-7)      /* e.g. https:// */
-#define WEFT_ERR_IO (-8)               /* storage or network failure */
-#define WEFT_ERR_TIMEOUT (-9)          /* outbound request timed out */
-#define WEFT_ERR_UNAVAILABLE (-10)     /* capability not configured */
+#define WEFT_ERR_NOT_FOUND (-1)         /* no such key / variable */
+#define WEFT_ERR_BUFFER_TOO_SMALL (-2)  /* *len_out = size needed */
+#define WEFT_ERR_FORBIDDEN (-3)         /* store or host not granted */
+#define WEFT_ERR_INVALID (-4)           /* bad name, key, handle, url, level */
+#define WEFT_ERR_TOO_LARGE (-5)         /* value > 1 MiB, response too big */
+#define WEFT_ERR_FAULT (-6)             /* pointer/length outside memory */
+#define WEFT_ERR_UNSUPPORTED (-7)       /* e.g. https:// */
+#define WEFT_ERR_IO (-8)                /* storage or network failure */
+#define WEFT_ERR_TIMEOUT (-9)           /* outbound request timed out */
+#define WEFT_ERR_UNAVAILABLE (-10)      /* capability not configured */
 #define WEFT_ERR_TOO_MANY_HANDLES (-11) /* > 16 stores open */
 
 #define WEFT_KV_MAX_KEY 256
@@ -102,7 +102,8 @@ int32_t weft_log_raw(uint32_t level, const char* msg, size_t msg_len);
 
 #undef WEFT_IMPORT
 
-/* ---- convenience wrappers (NUL-terminated strings) ------------------------ */
+/* ---- convenience wrappers (NUL-terminated strings) ------------------------
+ */
 
 static inline int32_t weft_kv_open(const char* name, weft_kv_t* kv) {
   return weft_kv_open_raw(name, strlen(name), kv);
@@ -129,8 +130,7 @@ static inline int32_t weft_kv_delete(weft_kv_t kv, const char* key) {
 }
 
 /* Reads variable `name` into buf, NUL-terminated (cap includes the NUL). */
-static inline int32_t weft_config_get(const char* name, char* buf,
-                                      size_t cap) {
+static inline int32_t weft_config_get(const char* name, char* buf, size_t cap) {
   size_t len = 0;
   if (cap == 0) return WEFT_ERR_BUFFER_TOO_SMALL;
   int32_t rc = weft_config_get_raw(name, strlen(name), buf, cap - 1, &len);
