@@ -8,6 +8,7 @@
 
 #include "cli/run_args.h"
 #include "cli/run_cmd.h"
+#include "cli/serve_cmd.h"
 #include "cli/wast_runner.h"
 
 namespace {
@@ -120,6 +121,27 @@ int main(int argc, char** argv) {
                  "print every command, spectest print output and message "
                  "mismatches");
 
+  ServeArgs serve_args;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve an app's functions over HTTP (WAGI); see "
+               "docs/manifest.md and docs/guest-abi.md");
+  serve->add_option("APP", serve_args.app,
+                    "the app folder (holding weft.toml) or the manifest "
+                    "file; default: the current folder");
+  serve
+      ->add_option("--listen", serve_args.listen,
+                   "address to listen on (port 0: any free port, printed "
+                   "when listening)")
+      ->type_name("HOST:PORT")
+      ->capture_default_str();
+  serve
+      ->add_option("--data-dir", serve_args.data_dir,
+                   "where KV stores keep their SQLite files")
+      ->type_name("DIR")
+      ->capture_default_str();
+  serve->add_option("--workers", serve_args.workers,
+                    "worker threads (default: one per core)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -130,6 +152,7 @@ int main(int argc, char** argv) {
 
   if (*validate) return ValidateCommand(validate_path);
   if (*wast) return WastCommand(wast_path, wast_options);
+  if (*serve) return ServeCommand(serve_args);
   if (*run) {
     std::vector<std::string> rest = run->remaining();
     if (rest.empty()) return UsageError("missing FILE.wasm");

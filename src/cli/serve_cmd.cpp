@@ -1,0 +1,83 @@
+#include "cli/serve_cmd.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/run_cmd.h"
+#include "cli/wat.h"
+#include "platform/app.h"
+#include "platform/manifest.h"
+#include "platform/server.h"
+
+namespace weft::cli {
+
+int ServeCommand(const ServeArgs& args) {
+  namespace fs = std::filesystem;
+  platform::ServeOptions options;
+  options.workers = args.workers;
+  {
+    const std::string& l = args.listen;
+    size_t colon = l.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == l.size()) {
+      std::cerr << "error: weft serve: --listen wants HOST:PORT, got \"" << l
+                << "\"\n";
+      return kExitUsage;
+    }
+    options.host = l.substr(0, colon);
+    if (options.host.size() > 2 && options.host.front() == '[' &&
+        options.host.back() == ']')
+      options.host = options.host.substr(1, options.host.size() - 2);
+    unsigned long port = 0;
+    try {
+      size_t used = 0;
+      port = std::stoul(l.substr(colon + 1), &used);
+      if (used != l.size() - colon - 1 || port > 65535) throw 0;
+    } catch (...) {
+      std::cerr << "error: weft serve: --listen: invalid port in \"" << l
+                << "\"\n";
+      return kExitUsage;
+    }
+    options.port = static_cast<uint16_t>(port);
+  }
+
+  fs::path manifest_path =
+      args.app.empty() ? fs::path(".") : fs::path(args.app);
+  std::error_code ec;
+  if (fs::is_directory(manifest_path, ec)) manifest_path /= "weft.toml";
+  if (!fs::exists(manifest_path, ec)) {
+    std::cerr << manifest_path.string()
+              << ": error: no such manifest (weft serve takes an app "
+                 "folder holding weft.toml, or the manifest file)\n";
+    return kExitError;
+  }
+  std::string error;
+  auto manifest = platform::LoadManifest(manifest_path, error);
+  if (!manifest) {
+    std::cerr << error << "\n";
+    return kExitError;
+  }
+  platform::WatConverter wat = [](const std::string& path,
+                                  std::vector<uint8_t>& bytes,
+                                  std::string& why) {
+    WatResult r = WatToWasm(path, bytes);
+    if (!r.errors.empty()) {
+      why.clear();
+      for (const std::string& line : r.errors)
+        why += (why.empty() ? "" : "\n") + line;
+      return false;
+    }
+    bytes = std::move(r.wasm);
+    return true;
+  };
+  auto app = platform::LoadApp(std::move(*manifest), args.data_dir, wat, error);
+  if (!app) {
+    std::cerr << error << "\n";
+    return kExitError;
+  }
+  platform::Logger logger(!::isatty(2));
+  return platform::Serve(*app, options, logger);
+}
+
+} // namespace weft::cli

@@ -1,0 +1,530 @@
+#include "platform/app.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "wasi/wasi.h"
+
+extern char** environ;
+
+namespace weft::platform {
+namespace {
+
+std::string Where(const Manifest& m, uint32_t line) {
+  return m.path.string() + (line ? ":" + std::to_string(line) : "") +
+         ": error: ";
+}
+
+bool ReadWhole(const std::filesystem::path& path, std::vector<uint8_t>& out,
+               std::string& error) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    error = "module " + path.string() + " does not exist or is not a file";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read module " + path.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(in),
+             std::istreambuf_iterator<char>());
+  return true;
+}
+
+const FuncType* ExportedFuncType(const Module& m, const std::string& name) {
+  for (const Export& e : m.exports) {
+    if (e.name != name || e.kind != ExternKind::Func) continue;
+    uint32_t idx = e.index;
+    for (const Import& imp : m.imports) {
+      if (imp.kind != ExternKind::Func) continue;
+      if (idx == 0) return &m.types[imp.func_type];
+      --idx;
+    }
+    if (idx < m.functions.size()) return &m.types[m.functions[idx].type_index];
+  }
+  return nullptr;
+}
+
+// Binds every import: weft capabilities first, then WASI. An error names
+// the import.
+Result<std::vector<Extern>> BindImports(Store& store, WasiContext& wasi,
+                                        const Module& module) {
+  std::vector<Extern> out;
+  out.reserve(module.imports.size());
+  for (const Import& imp : module.imports) {
+    if (auto weft = caps::ResolveWeftImport(store, module, imp)) {
+      if (!*weft) return weft->error();
+      out.push_back(**weft);
+      continue;
+    }
+    auto w = ResolveWasiImport(store, wasi, module, imp);
+    if (!w) return w.error();
+    if (!*w)
+      return Error{"unknown import \"" + imp.module + "\" \"" + imp.name +
+                       "\": weft serve provides " + kWasiModuleName +
+                       " and weft functions only",
+                   kNoOffset, ""};
+    out.push_back(**w);
+  }
+  return out;
+}
+
+int MemFd(const char* name) { return ::memfd_create(name, MFD_CLOEXEC); }
+
+bool WriteFd(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return ::lseek(fd, 0, SEEK_SET) == 0;
+}
+
+std::string ReadFd(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) return {};
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  size_t off = 0;
+  while (off < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + off, out.size() - off,
+                        static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  out.resize(off);
+  return out;
+}
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+WagiResponse TextResponse(int status, std::string body) {
+  WagiResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
+
+std::string TrapReason(const Trap& t) {
+  return t.message.empty() ? TrapKindMessage(t.kind) : t.message;
+}
+
+std::string ToLower(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+} // namespace
+
+Function* App::Match(const std::string& path) const {
+  for (const auto& f : functions)
+    if (f->spec.route.Matches(path)) return f.get();
+  return nullptr;
+}
+
+std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
+                             const WatConverter& wat, std::string& error) {
+  auto app = std::make_unique<App>();
+  app->manifest = std::move(manifest);
+  const Manifest& m = app->manifest;
+  const auto variables = caps::ResolveVariables(m.variables, environ);
+  app->kv_backend = std::make_unique<caps::SqliteKvBackend>(data_dir);
+  app->kv = std::make_unique<caps::KvService>(app->kv_backend.get());
+  for (const FunctionSpec& spec : m.functions) {
+    const std::string where =
+        Where(m, spec.module_line) + "function \"" + spec.name + "\": ";
+    auto fn = std::make_unique<Function>();
+    fn->spec = spec;
+    fn->index = app->functions.size();
+    EngineConfig config;
+    config.max_memory_bytes = spec.memory_limit;
+    fn->engine = std::make_unique<Engine>(config);
+    std::vector<uint8_t> bytes;
+    std::string why;
+    if (!ReadWhole(spec.module, bytes, why)) {
+      error = where + why;
+      return nullptr;
+    }
+    const bool text =
+        spec.module.extension() == ".wat" || (!bytes.empty() && bytes[0] != 0);
+    if (text && !wat(spec.module.string(), bytes, why)) {
+      error = where + "invalid module " + spec.module.string() + ":\n" + why;
+      return nullptr;
+    }
+    auto compiled = CompileModule(*fn->engine, bytes);
+    if (!compiled) {
+      error = where + "invalid module " + spec.module.string() + ": " +
+              compiled.error().message;
+      if (compiled.error().offset != kNoOffset)
+        error += " at offset " + std::to_string(compiled.error().offset);
+      return nullptr;
+    }
+    fn->compiled = *compiled;
+    const Module& mod = fn->compiled->module();
+    const FuncType* start = ExportedFuncType(mod, "_start");
+    if (!start || !start->params.empty() || !start->results.empty()) {
+      error = where + spec.module.string() +
+              " does not export \"_start\" as a function of no arguments "
+              "and no results (a WASI command)";
+      return nullptr;
+    }
+    {
+      WasiConfig probe;
+      probe.stdin_fd = probe.stdout_fd = probe.stderr_fd = -1;
+      probe.preopens = spec.files;
+      auto ctx = WasiContext::Create(probe);
+      if (!ctx) {
+        error = where + ctx.error().message;
+        return nullptr;
+      }
+      Store store(*fn->engine);
+      auto imports = BindImports(store, **ctx, mod);
+      if (!imports) {
+        error = where + spec.module.string() + ": " + imports.error().message;
+        return nullptr;
+      }
+    }
+    fn->grants.function = spec.name;
+    fn->grants.kv_stores = spec.kv;
+    fn->grants.allowed_outbound_hosts = spec.allowed_outbound_hosts;
+    fn->grants.variables = variables;
+    app->functions.push_back(std::move(fn));
+  }
+  return app;
+}
+
+std::vector<std::pair<std::string, std::string>>
+WagiEnv(const Function& fn, const WagiRequest& req) {
+  std::vector<std::pair<std::string, std::string>> env(fn.spec.env.begin(),
+                                                       fn.spec.env.end());
+  const Route& route = fn.spec.route;
+  std::string path_info;
+  if (route.prefix && req.path.size() > route.path.size())
+    path_info = req.path.substr(route.path.size());
+  std::string content_type, content_length = std::to_string(req.body.size());
+  std::string host = req.server_name;
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = ToLower(name);
+    if (lower == "content-type") content_type = value;
+    if (lower == "host") host = value;
+  }
+  auto set = [&](const std::string& k, const std::string& v) {
+    for (auto& kv : env)
+      if (kv.first == k) {
+        kv.second = v;
+        return;
+      }
+    env.emplace_back(k, v);
+  };
+  set("REQUEST_METHOD", req.method);
+  set("SCRIPT_NAME", route.path);
+  set("PATH_INFO", path_info);
+  set("PATH_TRANSLATED", path_info);
+  set("QUERY_STRING", req.query);
+  set("CONTENT_TYPE", content_type);
+  set("CONTENT_LENGTH", content_length);
+  set("SERVER_NAME", req.server_name);
+  set("SERVER_PORT", req.server_port);
+  set("SERVER_PROTOCOL", req.protocol);
+  set("SERVER_SOFTWARE", "weft");
+  set("GATEWAY_INTERFACE", "CGI/1.1");
+  set("REMOTE_ADDR", req.remote_addr);
+  set("REMOTE_HOST", req.remote_addr);
+  set("X_MATCHED_ROUTE", route.text);
+  set("X_FULL_URL", "http://" + host + req.target);
+  set("X_RAW_PATH_INFO", path_info);
+  set("X_REQUEST_ID", req.request_id);
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = ToLower(name);
+    if (lower == "content-type" || lower == "content-length") continue;
+    std::string k = "HTTP_";
+    for (char c : name)
+      k += c == '-'
+               ? '_'
+               : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    // Repeated headers are joined with ", " (RFC 9110 field lists).
+    bool merged = false;
+    for (auto& kv : env)
+      if (kv.first == k) {
+        kv.second += ", " + value;
+        merged = true;
+      }
+    if (!merged) env.emplace_back(k, value);
+  }
+  return env;
+}
+
+std::optional<WagiResponse> ParseCgiOutput(const std::string& out,
+                                           std::string& error) {
+  size_t end = std::string::npos, body = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] != '\n') continue;
+    if (i + 1 < out.size() && out[i + 1] == '\n') {
+      end = i;
+      body = i + 2;
+      break;
+    }
+    if (i + 2 < out.size() && out[i + 1] == '\r' && out[i + 2] == '\n') {
+      end = i;
+      body = i + 3;
+      break;
+    }
+  }
+  if (out.empty()) {
+    error = "the guest wrote nothing to stdout (expected CGI headers, a "
+            "blank line and the body)";
+    return std::nullopt;
+  }
+  if (end == std::string::npos) {
+    error = "no blank line after the CGI headers in the guest's output";
+    return std::nullopt;
+  }
+  WagiResponse r;
+  bool have_status = false, have_location = false;
+  size_t pos = 0;
+  const std::string head = out.substr(0, end + 1);
+  while (pos < head.size()) {
+    size_t nl = head.find('\n', pos);
+    std::string line = head.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      error = "malformed CGI header line \"" + line.substr(0, 100) + "\"";
+      return std::nullopt;
+    }
+    std::string name = line.substr(0, colon);
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.erase(0, 1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+      value.pop_back();
+    for (char c : name + value)
+      if (c == '\r' || c == '\n' || c == '\0') {
+        error = "control character in CGI header \"" + name + "\"";
+        return std::nullopt;
+      }
+    std::string lower = ToLower(name);
+    if (lower == "status") {
+      int code = 0;
+      size_t i = 0;
+      while (i < value.size() && i < 3 &&
+             std::isdigit(static_cast<unsigned char>(value[i])))
+        code = code * 10 + (value[i++] - '0');
+      if (i != 3 || code < 100 || code > 599) {
+        error = "invalid CGI Status \"" + value + "\"";
+        return std::nullopt;
+      }
+      r.status = code;
+      have_status = true;
+      continue;
+    }
+    if (lower == "location") have_location = true;
+    // The server frames the response itself.
+    if (lower == "content-length" || lower == "transfer-encoding" ||
+        lower == "connection")
+      continue;
+    r.headers.emplace_back(std::move(name), std::move(value));
+  }
+  if (have_location && !have_status) r.status = 302;
+  r.body = out.substr(body);
+  return r;
+}
+
+InterruptClock::InterruptClock(size_t slots)
+    : slots_(new Slot[slots]), n_(slots), thread_([this] { Run(); }) {}
+
+InterruptClock::~InterruptClock() {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void InterruptClock::Arm(size_t slot, Store* store,
+                         std::chrono::steady_clock::time_point deadline) {
+  Slot& s = slots_[slot];
+  std::lock_guard<std::mutex> g(s.mu);
+  s.store = store;
+  s.deadline = deadline;
+  s.expired = false;
+}
+
+bool InterruptClock::Disarm(size_t slot) {
+  Slot& s = slots_[slot];
+  std::lock_guard<std::mutex> g(s.mu);
+  s.store = nullptr;
+  return s.expired;
+}
+
+void InterruptClock::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    // A tick of 2 ms: timeouts are honoured to within a few ms.
+    cv_.wait_for(lock, std::chrono::milliseconds(2));
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < n_; ++i) {
+      Slot& s = slots_[i];
+      std::lock_guard<std::mutex> g(s.mu);
+      if (s.store && now >= s.deadline) {
+        s.expired = true;
+        s.store->Interrupt();
+      }
+    }
+  }
+}
+
+WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
+                            const WagiRequest& req) {
+  FunctionCounters& counters = w.metrics->At(w.index, fn.index);
+  const Logger& log = *w.logger;
+  auto fields = [&]() {
+    return nlohmann::json{{"function", fn.spec.name},
+                          {"request_id", req.request_id}};
+  };
+  auto internal = [&](const std::string& what) {
+    nlohmann::json f = fields();
+    f["error"] = what;
+    log.Log("error", "request failed", f);
+    return TextResponse(500, "500 Internal Server Error (request " +
+                                 req.request_id + ")\n");
+  };
+
+  struct Inflight {
+    Function& fn;
+    ~Inflight() { fn.inflight.fetch_sub(1, std::memory_order_relaxed); }
+  };
+  const uint32_t now_inflight =
+      fn.inflight.fetch_add(1, std::memory_order_relaxed) + 1;
+  Inflight inflight_guard{fn};
+  if (fn.spec.max_concurrency && now_inflight > fn.spec.max_concurrency) {
+    WagiResponse r = TextResponse(503, "503 Service Unavailable: function \"" +
+                                           fn.spec.name + "\" is busy\n");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+
+  Fd in(MemFd("weft-stdin")), out(MemFd("weft-stdout")),
+      err(MemFd("weft-stderr"));
+  if (in.fd < 0 || out.fd < 0 || err.fd < 0)
+    return internal(std::string("memfd_create: ") + std::strerror(errno));
+  if (!WriteFd(in.fd, req.body))
+    return internal("cannot write the request body to the guest's stdin");
+
+  WasiConfig cfg;
+  cfg.args = {fn.spec.name};
+  cfg.env = WagiEnv(fn, req);
+  cfg.preopens = fn.spec.files;
+  cfg.stdin_fd = in.fd;
+  cfg.stdout_fd = out.fd;
+  cfg.stderr_fd = err.fd;
+  auto ctx = WasiContext::Create(cfg);
+  if (!ctx) return internal(ctx.error().message);
+
+  std::optional<Trap> trap;
+  std::optional<int> exit_status;
+  bool expired = false;
+  std::string link_error;
+  {
+    Store store(*fn.engine);
+    caps::RequestCaps rc;
+    rc.grants = &fn.grants;
+    rc.request_id = req.request_id;
+    rc.kv = w.app->kv.get();
+    rc.log = [&](caps::LogLevel level, std::string_view message) {
+      nlohmann::json f = fields();
+      f["source"] = "guest";
+      log.Log(caps::LogLevelName(level), message, f);
+    };
+    caps::ScopedRequestCaps scope(&rc);
+    auto imports = BindImports(store, **ctx, fn.compiled->module());
+    if (!imports) return internal(imports.error().message);
+    w.metrics->instances_live.fetch_add(1, std::memory_order_relaxed);
+    w.clock->Arm(w.index, &store,
+                 std::chrono::steady_clock::now() + fn.spec.timeout);
+    InstantiateResult inst = store.Instantiate(fn.compiled, *imports);
+    if (inst.link_error) {
+      link_error = inst.link_error->message;
+    } else if (inst.trap) {
+      trap = inst.trap;
+    } else {
+      std::optional<Extern> start = inst.instance->GetExport("_start");
+      CallResult result = store.Call(start ? start->func() : nullptr, {});
+      exit_status = WasiExitStatus(result);
+      if (!exit_status) trap = result.trap;
+    }
+    expired = w.clock->Disarm(w.index);
+    w.metrics->instances_live.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (trap && trap->kind == TrapKind::Exit) {
+    exit_status = static_cast<int>(std::min<uint32_t>(trap->exit_code, 255));
+    trap.reset();
+  }
+  ctx->reset(); // closes the guest's copies of the stdio fds
+
+  // Guest stderr: one log record per line.
+  const std::string errtext = ReadFd(err.fd);
+  size_t pos = 0;
+  while (pos < errtext.size()) {
+    size_t nl = errtext.find('\n', pos);
+    if (nl == std::string::npos) nl = errtext.size();
+    std::string line = errtext.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty()) continue;
+    nlohmann::json f = fields();
+    f["source"] = "guest";
+    f["stream"] = "stderr";
+    log.Log("info", line, f);
+  }
+  if (!link_error.empty()) return internal(link_error);
+  if (trap) {
+    if (trap->kind == TrapKind::Interrupted && expired) {
+      counters.timeouts.fetch_add(1, std::memory_order_relaxed);
+      nlohmann::json f = fields();
+      f["timeout_ms"] =
+          std::chrono::duration_cast<std::chrono::milliseconds>(fn.spec.timeout)
+              .count();
+      log.Log("error", "guest timed out", f);
+      return TextResponse(504, "504 Gateway Timeout (request " +
+                                   req.request_id + ")\n");
+    }
+    counters.traps[static_cast<size_t>(trap->kind) % kTrapKinds].fetch_add(
+        1, std::memory_order_relaxed);
+    nlohmann::json f = fields();
+    f["trap"] = TrapReason(*trap);
+    f["trap_kind"] = TrapKindMessage(trap->kind);
+    log.Log("error", "guest trapped", f);
+    return TextResponse(500, "500 Internal Server Error (request " +
+                                 req.request_id + ")\n");
+  }
+  if (exit_status && *exit_status != 0)
+    return internal("guest exited with status " + std::to_string(*exit_status));
+  std::string why;
+  std::optional<WagiResponse> r = ParseCgiOutput(ReadFd(out.fd), why);
+  if (!r) return internal(why);
+  return std::move(*r);
+}
+
+} // namespace weft::platform

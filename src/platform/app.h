@@ -1,0 +1,135 @@
+// A loaded app: the manifest's functions compiled once (immutable, shared by
+// every worker) and the code that serves one request with a fresh instance
+// through WAGI (docs/guest-abi.md). No HTTP library here; http_server.cpp
+// turns sockets into WagiRequests.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "platform/caps/caps.h"
+#include "platform/manifest.h"
+#include "platform/telemetry.h"
+#include "runtime/runtime.h"
+
+namespace weft::platform {
+
+// Turns a text-format module into binary (the CLI links wabt; the platform
+// library does not). Returns false with `error` set on failure.
+using WatConverter = std::function<bool(
+    const std::string& path, std::vector<uint8_t>& bytes, std::string& error)>;
+
+struct Function {
+  FunctionSpec spec;
+  size_t index = 0;
+  // One Engine per function: EngineConfig::max_memory_bytes is the
+  // function's memory_limit.
+  std::unique_ptr<Engine> engine;
+  std::shared_ptr<const CompiledModule> compiled;
+  caps::FunctionGrants grants;
+  std::atomic<uint32_t> inflight{0};
+};
+
+struct App {
+  Manifest manifest;
+  std::vector<std::unique_ptr<Function>> functions;
+  std::unique_ptr<caps::SqliteKvBackend> kv_backend;
+  std::unique_ptr<caps::KvService> kv;
+  // The function whose route matches `path`, or null.
+  Function* Match(const std::string& path) const;
+};
+
+// Compiles every module and checks that its imports can be bound (WASI and
+// the weft capabilities) and that it exports `_start: [] -> []`. Errors are
+// "<manifest>:<line>: error: function "<name>": <what>".
+std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
+                             const WatConverter& wat, std::string& error);
+
+struct WagiRequest {
+  std::string method;
+  std::string target; // as received: path[?query]
+  std::string path;   // without the query
+  std::string query;
+  std::string protocol = "HTTP/1.1";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string server_name; // from Host, else the listen address
+  std::string server_port;
+  std::string remote_addr;
+  std::string request_id;
+};
+
+struct WagiResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// The WAGI environment of one request (docs/guest-abi.md), the manifest's
+// env first, the request's variables after (they win on a clash).
+std::vector<std::pair<std::string, std::string>>
+WagiEnv(const Function& fn, const WagiRequest& req);
+
+// Parses a guest's stdout: CGI header lines, a blank line, the body.
+// nullopt with `error` set when it is malformed.
+std::optional<WagiResponse> ParseCgiOutput(const std::string& out,
+                                           std::string& error);
+
+// Interrupts guests that run past their deadline: one thread for the
+// whole server, one slot per worker. A worker arms its slot around guest
+// code; the clock calls Store::Interrupt() (again every tick, so an
+// interrupt cleared by the start of the next Call is set again) once the
+// deadline passes. Holding the slot's mutex while interrupting keeps the
+// Store alive: Disarm waits for it.
+class InterruptClock {
+public:
+  explicit InterruptClock(size_t slots);
+  ~InterruptClock();
+  void Arm(size_t slot, Store* store, std::chrono::steady_clock::time_point);
+  // Returns whether the deadline passed while armed.
+  bool Disarm(size_t slot);
+
+private:
+  struct Slot {
+    std::mutex mu;
+    Store* store = nullptr;
+    std::chrono::steady_clock::time_point deadline;
+    bool expired = false;
+  };
+  void Run();
+  std::unique_ptr<Slot[]> slots_;
+  size_t n_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// Per-worker state for running guests.
+struct WorkerContext {
+  size_t index = 0;
+  App* app = nullptr;
+  Metrics* metrics = nullptr;
+  const Logger* logger = nullptr;
+  InterruptClock* clock = nullptr;
+};
+
+// Runs `fn` for one request in a fresh instance (a fresh Store per
+// request in this version) and builds the HTTP response: the guest's CGI
+// output; 500 on a trap, a non-zero exit or malformed output; 504 when it
+// ran past its timeout; 503 (Retry-After: 1) past max_concurrency.
+// Records traps and timeouts in the worker's counters and logs them.
+WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
+                            const WagiRequest& req);
+
+} // namespace weft::platform

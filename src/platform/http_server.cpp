@@ -1,0 +1,383 @@
+// The only translation unit that includes Boost.Beast (it is slow to
+// compile): keep HTTP parsing and socket handling here, everything about
+// guests in app.cpp.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <random>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "platform/server.h"
+
+namespace weft::platform {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+class Session;
+
+struct Worker {
+  size_t index = 0;
+  asio::io_context ioc{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
+      guard;
+  std::unordered_set<Session*> sessions; // touched on this worker only
+  bool draining = false;
+  uint64_t next_request = 0;
+  WorkerContext ctx;
+  std::thread thread;
+};
+
+struct Shared {
+  App* app = nullptr;
+  const ServeOptions* options = nullptr;
+  const Logger* logger = nullptr;
+  Metrics* metrics = nullptr;
+  std::string id_prefix;
+  std::string server_name;
+  std::string server_port;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+  Session(tcp::socket socket, Worker& worker, Shared& shared)
+      : stream_(std::move(socket)), worker_(worker), shared_(shared) {
+    worker_.sessions.insert(this);
+    shared_.metrics->connections_open.fetch_add(1, std::memory_order_relaxed);
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
+  ~Session() {
+    worker_.sessions.erase(this);
+    shared_.metrics->connections_open.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void Start() { Read(); }
+
+  // Drain: a connection waiting for a request is closed now; one writing a
+  // response closes after it.
+  void StopIfIdle() {
+    if (writing_) return;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+private:
+  void Read() {
+    if (worker_.draining) return Close();
+    parser_.emplace();
+    parser_->header_limit(
+        static_cast<uint32_t>(shared_.options->max_header_bytes));
+    parser_->body_limit(shared_.options->max_body_bytes);
+    stream_.expires_after(shared_.options->request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset)
+      return Close();
+    if (ec == beast::error::timeout) {
+      // A client that started a request and did not finish it gets 408;
+      // an idle keep-alive connection is simply closed.
+      if (parser_->got_some() || buffer_.size() > 0)
+        return Fail(408, "408 Request Timeout\n");
+      return Close();
+    }
+    if (ec == http::error::body_limit)
+      return Fail(413, "413 Content Too Large\n");
+    if (ec == http::error::header_limit)
+      return Fail(431, "431 Request Header Fields Too Large\n");
+    if (ec) {
+      if (worker_.draining) return Close();
+      return Fail(400, "400 Bad Request\n");
+    }
+    Handle();
+  }
+
+  std::string NextRequestId() {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s-%zu-%llu", shared_.id_prefix.c_str(),
+                  worker_.index,
+                  static_cast<unsigned long long>(++worker_.next_request));
+    return buf;
+  }
+
+  void Handle() {
+    const auto t0 = Clock::now();
+    auto& req = parser_->get();
+    const std::string request_id = NextRequestId();
+    const std::string target(req.target());
+    const size_t q = target.find('?');
+    const std::string path = target.substr(0, q);
+    const std::string query =
+        q == std::string::npos ? std::string() : target.substr(q + 1);
+    const std::string method(req.method_string());
+    const size_t nfn = shared_.app->functions.size();
+    size_t fidx = nfn;
+    std::string fname;
+    WagiResponse resp;
+    if (path == "/healthz" &&
+        (req.method() == http::verb::get || req.method() == http::verb::head)) {
+      resp.headers.emplace_back("Content-Type", "text/plain");
+      resp.body = "ok\n";
+    } else if (path == "/metrics" && req.method() == http::verb::get) {
+      resp.headers.emplace_back("Content-Type",
+                                "text/plain; version=0.0.4; charset=utf-8");
+      resp.body = shared_.metrics->Render();
+    } else if (Function* fn = shared_.app->Match(path)) {
+      fidx = fn->index;
+      fname = fn->spec.name;
+      WagiRequest w;
+      w.method = method;
+      w.target = target;
+      w.path = path;
+      w.query = query;
+      w.protocol = req.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+      for (const auto& field : req)
+        w.headers.emplace_back(std::string(field.name_string()),
+                               std::string(field.value()));
+      w.body = std::move(req.body());
+      w.server_name = shared_.server_name;
+      w.server_port = shared_.server_port;
+      w.remote_addr = remote_;
+      w.request_id = request_id;
+      resp = InvokeFunction(worker_.ctx, *fn, w);
+    } else {
+      resp.status = 404;
+      resp.headers.emplace_back("Content-Type", "text/plain");
+      resp.body = "404 Not Found\n";
+    }
+    const bool keep_alive = req.keep_alive() && !worker_.draining;
+    const bool head = req.method() == http::verb::head;
+    const size_t bytes = resp.body.size();
+    Respond(resp, req.version(), keep_alive, head, request_id);
+    const uint64_t ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0)
+            .count());
+    shared_.metrics->Request(worker_.index, fidx, resp.status, ns);
+    nlohmann::json f{{"request_id", request_id},
+                     {"function", fname},
+                     {"method", method},
+                     {"path", path},
+                     {"status", resp.status},
+                     {"duration_ms", static_cast<double>(ns) / 1e6},
+                     {"bytes", bytes},
+                     {"remote", remote_}};
+    shared_.logger->Log("info",
+                        shared_.logger->json()
+                            ? "request"
+                            : method + " " + path + " -> " +
+                                  std::to_string(resp.status),
+                        f);
+    Write();
+  }
+
+  void Respond(WagiResponse& r, unsigned version, bool keep_alive, bool head,
+               const std::string& request_id) {
+    res_ = {};
+    res_.version(version);
+    res_.result(static_cast<unsigned>(r.status));
+    res_.set(http::field::server, "weft");
+    for (auto& [k, v] : r.headers)
+      res_.insert(k, v);
+    res_.set("X-Request-Id", request_id);
+    res_.keep_alive(keep_alive);
+    if (head) {
+      res_.content_length(r.body.size());
+    } else {
+      res_.body() = std::move(r.body);
+      res_.prepare_payload();
+    }
+  }
+
+  void Fail(int status, const std::string& body) {
+    WagiResponse r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "text/plain");
+    r.body = body;
+    const std::string id = NextRequestId();
+    Respond(r, 11, false, false, id);
+    shared_.metrics->Request(worker_.index, shared_.app->functions.size(),
+                             status, 0);
+    nlohmann::json f{
+        {"request_id", id}, {"status", status}, {"remote", remote_}};
+    shared_.logger->Log("warn", "rejected request", f);
+    Write();
+  }
+
+  void Write() {
+    writing_ = true;
+    stream_.expires_after(shared_.options->request_timeout);
+    http::async_write(
+        stream_, res_,
+        [self = shared_from_this()](beast::error_code ec, size_t) {
+          self->writing_ = false;
+          if (ec || !self->res_.keep_alive() || self->worker_.draining)
+            return self->Close();
+          self->Read();
+        });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  Worker& worker_;
+  Shared& shared_;
+  std::string remote_;
+  bool writing_ = false;
+};
+
+} // namespace
+
+int Serve(App& app, const ServeOptions& options, const Logger& logger) {
+  size_t n = options.workers;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::string> names;
+  for (const auto& f : app.functions)
+    names.push_back(f->spec.name);
+  Metrics metrics(n, names);
+  InterruptClock clock(n);
+
+  Shared shared;
+  shared.app = &app;
+  shared.options = &options;
+  shared.logger = &logger;
+  shared.metrics = &metrics;
+  {
+    std::random_device rd;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", rd());
+    shared.id_prefix = buf;
+  }
+
+  asio::io_context main_ioc{1};
+  tcp::acceptor acceptor(main_ioc);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.host, ec);
+  if (ec) {
+    logger.Log("error", "invalid listen address",
+               {{"address", options.host}, {"error", ec.message()}});
+    return 1;
+  }
+  tcp::endpoint ep(address, options.port);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    logger.Log("error", "cannot listen",
+               {{"address", options.host + ":" + std::to_string(options.port)},
+                {"error", ec.message()}});
+    return 1;
+  }
+  const uint16_t port = acceptor.local_endpoint().port();
+  shared.server_name = options.host;
+  shared.server_port = std::to_string(port);
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (size_t i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->index = i;
+    w->guard.emplace(w->ioc.get_executor());
+    w->ctx.index = i;
+    w->ctx.app = &app;
+    w->ctx.metrics = &metrics;
+    w->ctx.logger = &logger;
+    w->ctx.clock = &clock;
+    workers.push_back(std::move(w));
+  }
+  // Signals are handled on the main io_context; the workers block them.
+  asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
+  {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigset_t old;
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    for (auto& w : workers)
+      w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+
+  size_t next = 0;
+  std::function<void()> accept = [&] {
+    Worker& w = *workers[next];
+    next = (next + 1) % workers.size();
+    acceptor.async_accept(
+        w.ioc, [&](beast::error_code aec, tcp::socket socket) {
+          if (aec == asio::error::operation_aborted || !acceptor.is_open())
+            return;
+          if (!aec) {
+            if (metrics.connections_open.load(std::memory_order_relaxed) >=
+                static_cast<int64_t>(options.max_connections)) {
+              beast::error_code ignored;
+              socket.close(ignored);
+            } else {
+              socket.set_option(tcp::no_delay(true), aec);
+              asio::post(w.ioc, [&w, &shared, s = std::move(socket)]() mutable {
+                std::make_shared<Session>(std::move(s), w, shared)->Start();
+              });
+            }
+          }
+          accept();
+        });
+  };
+  accept();
+
+  signals.async_wait([&](beast::error_code, int sig) {
+    logger.Log("info", "draining", {{"signal", sig}});
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    for (auto& w : workers)
+      asio::post(w->ioc, [&wk = *w] {
+        wk.draining = true;
+        std::vector<Session*> all(wk.sessions.begin(), wk.sessions.end());
+        for (Session* s : all)
+          s->StopIfIdle();
+        wk.guard.reset();
+      });
+  });
+
+  logger.Log(
+      "info", "listening",
+      {{"address", "http://" + options.host + ":" + std::to_string(port)},
+       {"app", app.manifest.app_name},
+       {"functions", app.functions.size()},
+       {"workers", n}});
+  main_ioc.run();
+  for (auto& w : workers)
+    w->thread.join();
+  logger.Log("info", "stopped", nlohmann::json::object());
+  return 0;
+}
+
+} // namespace weft::platform

@@ -1,0 +1,174 @@
+#include "platform/telemetry.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "runtime/runtime.h"
+
+namespace weft::platform {
+namespace {
+
+std::string NowRfc3339() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  std::time_t t = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+void WriteAll(const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(2, s.data() + off, s.size() - off);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+std::string Escape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+void Logger::Log(std::string_view level, std::string_view msg,
+                 const nlohmann::json& fields) const {
+  std::string line;
+  if (json_) {
+    nlohmann::json j = nlohmann::json::object();
+    j["time"] = NowRfc3339();
+    j["level"] = level;
+    j["msg"] = msg;
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+      j[it.key()] = it.value();
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    line = NowRfc3339() + " " + std::string(level) + " " + std::string(msg);
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      line += " " + it.key() + "=";
+      line += it.value().is_string() ? it.value().get<std::string>()
+                                     : it.value().dump();
+    }
+  }
+  line += "\n";
+  WriteAll(line);
+}
+
+Metrics::Metrics(size_t workers, std::vector<std::string> names)
+    : workers_(workers), names_(std::move(names)),
+      shards_(new FunctionCounters[workers * (names_.size() + 1)]) {}
+
+void Metrics::Request(size_t worker, size_t function, int status, uint64_t ns) {
+  FunctionCounters& c = At(worker, function);
+  if (status >= 0 && status < 600)
+    c.by_status[static_cast<size_t>(status)].fetch_add(
+        1, std::memory_order_relaxed);
+  const double s = static_cast<double>(ns) / 1e9;
+  size_t b = 0;
+  while (b < kLatencyBuckets.size() && s > kLatencyBuckets[b])
+    ++b;
+  c.latency[b].fetch_add(1, std::memory_order_relaxed);
+  c.latency_sum_ns.fetch_add(ns, std::memory_order_relaxed);
+}
+
+std::string Metrics::Render() const {
+  const size_t nf = names_.size() + 1;
+  auto label = [&](size_t f) {
+    return f < names_.size() ? Escape(names_[f]) : std::string("");
+  };
+  auto sum = [&](size_t f, auto get) {
+    uint64_t total = 0;
+    for (size_t w = 0; w < workers_; ++w)
+      total += get(shards_[w * nf + f]);
+    return total;
+  };
+  std::string out;
+  out += "# HELP weft_requests_total HTTP requests by function and status "
+         "(function=\"\": no function, e.g. 404, /healthz).\n"
+         "# TYPE weft_requests_total counter\n";
+  for (size_t f = 0; f < nf; ++f)
+    for (size_t st = 100; st < 600; ++st) {
+      uint64_t n = sum(f, [&](const FunctionCounters& c) {
+        return c.by_status[st].load(std::memory_order_relaxed);
+      });
+      if (n)
+        out += "weft_requests_total{function=\"" + label(f) + "\",status=\"" +
+               std::to_string(st) + "\"} " + std::to_string(n) + "\n";
+    }
+  out += "# HELP weft_request_duration_seconds Time from a request's last "
+         "byte read to its response, by function.\n"
+         "# TYPE weft_request_duration_seconds histogram\n";
+  for (size_t f = 0; f < names_.size(); ++f) {
+    uint64_t cum = 0;
+    const std::string l = "function=\"" + label(f) + "\"";
+    for (size_t b = 0; b <= kLatencyBuckets.size(); ++b) {
+      cum += sum(f, [&](const FunctionCounters& c) {
+        return c.latency[b].load(std::memory_order_relaxed);
+      });
+      char le[32];
+      if (b < kLatencyBuckets.size())
+        std::snprintf(le, sizeof le, "%g", kLatencyBuckets[b]);
+      else
+        std::snprintf(le, sizeof le, "+Inf");
+      out += "weft_request_duration_seconds_bucket{" + l + ",le=\"" + le +
+             "\"} " + std::to_string(cum) + "\n";
+    }
+    uint64_t ns = sum(f, [&](const FunctionCounters& c) {
+      return c.latency_sum_ns.load(std::memory_order_relaxed);
+    });
+    char s[64];
+    std::snprintf(s, sizeof s, "%.9f", static_cast<double>(ns) / 1e9);
+    out += "weft_request_duration_seconds_sum{" + l + "} " + s + "\n";
+    out += "weft_request_duration_seconds_count{" + l + "} " +
+           std::to_string(cum) + "\n";
+  }
+  out += "# HELP weft_traps_total Guest traps by function and kind.\n"
+         "# TYPE weft_traps_total counter\n";
+  for (size_t f = 0; f < names_.size(); ++f)
+    for (size_t k = 0; k < kTrapKinds; ++k) {
+      uint64_t n = sum(f, [&](const FunctionCounters& c) {
+        return c.traps[k].load(std::memory_order_relaxed);
+      });
+      if (n)
+        out += "weft_traps_total{function=\"" + label(f) + "\",kind=\"" +
+               Escape(TrapKindMessage(static_cast<TrapKind>(k))) + "\"} " +
+               std::to_string(n) + "\n";
+    }
+  out += "# HELP weft_timeouts_total Requests whose guest ran past the "
+         "function's timeout.\n# TYPE weft_timeouts_total counter\n";
+  for (size_t f = 0; f < names_.size(); ++f)
+    out +=
+        "weft_timeouts_total{function=\"" + label(f) + "\"} " +
+        std::to_string(sum(f,
+                           [&](const FunctionCounters& c) {
+                             return c.timeouts.load(std::memory_order_relaxed);
+                           })) +
+        "\n";
+  out += "# HELP weft_instances_live Guest instances alive now.\n"
+         "# TYPE weft_instances_live gauge\nweft_instances_live " +
+         std::to_string(instances_live.load()) + "\n";
+  out += "# HELP weft_connections_open Client connections open now.\n"
+         "# TYPE weft_connections_open gauge\nweft_connections_open " +
+         std::to_string(connections_open.load()) + "\n";
+  return out;
+}
+
+} // namespace weft::platform

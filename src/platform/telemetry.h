@@ -1,0 +1,69 @@
+// What `weft serve` tells its operator: log lines on stderr (one JSON
+// object per line when stderr is not a terminal, a readable line when it
+// is) and the counters behind GET /metrics (Prometheus text format).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weft::platform {
+
+class Logger {
+public:
+  // json: one JSON object per line; otherwise "time level message k=v".
+  explicit Logger(bool json) : json_(json) {}
+  bool json() const { return json_; }
+  // Writes one record with a single write(2) call (lines from several
+  // threads do not interleave). `fields` is an object; "time", "level"
+  // and "msg" are added.
+  void Log(std::string_view level, std::string_view msg,
+           const nlohmann::json& fields) const;
+
+private:
+  bool json_;
+};
+
+// Histogram bucket upper bounds of the request latency, in seconds.
+inline constexpr std::array<double, 14> kLatencyBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+inline constexpr size_t kTrapKinds = 16;
+
+// The counters of one function on one worker. Only that worker writes them
+// (relaxed atomics); a scrape sums every worker's.
+struct FunctionCounters {
+  std::array<std::atomic<uint64_t>, 600> by_status{};
+  std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> latency{};
+  std::atomic<uint64_t> latency_sum_ns{0};
+  std::array<std::atomic<uint64_t>, kTrapKinds> traps{};
+  std::atomic<uint64_t> timeouts{0};
+};
+
+class Metrics {
+public:
+  // Counters for `functions` functions plus one slot (index `functions`)
+  // for requests that matched none (404, /healthz, /metrics).
+  Metrics(size_t workers, std::vector<std::string> function_names);
+  FunctionCounters& At(size_t worker, size_t function) {
+    return shards_[worker * (names_.size() + 1) + function];
+  }
+  void Request(size_t worker, size_t function, int status, uint64_t ns);
+  std::atomic<int64_t> instances_live{0};
+  std::atomic<int64_t> connections_open{0};
+  // Prometheus text exposition format 0.0.4.
+  std::string Render() const;
+
+private:
+  size_t workers_;
+  std::vector<std::string> names_;
+  std::unique_ptr<FunctionCounters[]> shards_;
+};
+
+} // namespace weft::platform
