@@ -1,0 +1,442 @@
+// `weft serve` end to end: the built weft binary (WEFT_BINARY) serves WAGI
+// guests (tests/wasi/wagi_*.c) and the hello example on 127.0.0.1 with an
+// ephemeral port; the test talks HTTP/1.1 to it over real sockets.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef WEFT_WASI_PROGRAMS_DIR
+#define WEFT_WASI_PROGRAMS_DIR ""
+#endif
+#ifndef WEFT_EXAMPLES_DIR
+#define WEFT_EXAMPLES_DIR ""
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string Guest(const std::string& name) {
+  return std::string(WEFT_WASI_PROGRAMS_DIR) + "/" + name + ".wasm";
+}
+
+struct Response {
+  int status = 0;
+  std::string head; // status line and headers
+  std::string body;
+  bool ok = false; // a whole response was read
+  std::string Header(const std::string& name) const {
+    std::regex re("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase);
+    std::smatch m;
+    return std::regex_search(head, m, re) ? m[1].str() : std::string();
+  }
+};
+
+int Connect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads one response (Content-Length framed) from a connection; `buf`
+// keeps bytes of the next response.
+Response ReadResponse(int fd, std::string& buf) {
+  Response r;
+  char chunk[65536];
+  size_t head_end;
+  while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) return r;
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+  r.head = buf.substr(0, head_end + 2);
+  buf.erase(0, head_end + 4);
+  if (r.head.size() < 12) return r;
+  r.status = std::stoi(r.head.substr(9, 3));
+  std::string cl = r.Header("Content-Length");
+  size_t want = cl.empty() ? 0 : std::stoul(cl);
+  while (buf.size() < want) {
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) return r;
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+  r.body = buf.substr(0, want);
+  buf.erase(0, want);
+  r.ok = true;
+  return r;
+}
+
+Response Request(int port, const std::string& method, const std::string& target,
+                 const std::string& body = "",
+                 const std::string& extra_headers = "") {
+  int fd = Connect(port);
+  if (fd < 0) return {};
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                    extra_headers + "Connection: close\r\n";
+  if (!body.empty() || method == "POST")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  SendAll(fd, req);
+  std::string buf;
+  Response r = ReadResponse(fd, buf);
+  ::close(fd);
+  return r;
+}
+
+// A running `weft serve`; stopped (SIGKILL if still alive) on destruction.
+class Server {
+public:
+  Server(const fs::path& dir, const std::string& manifest,
+         std::vector<std::string> extra = {}) {
+    fs::create_directories(dir);
+    manifest_ = dir / "weft.toml";
+    std::ofstream(manifest_) << manifest;
+    log_ = dir / "server.log";
+    std::vector<std::string> args = {WEFT_BINARY,
+                                     "serve",
+                                     dir.string(),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--data-dir",
+                                     (dir / "data").string(),
+                                     "--workers",
+                                     "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (posix_spawn(&pid_, WEFT_BINARY, &actions, nullptr, argv.data(),
+                    environ) != 0)
+      pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    // Wait for "listening" with the bound address, or for the exit.
+    std::regex addr(R"(http://127\.0\.0\.1:(\d+))");
+    for (int i = 0; i < 1000 && pid_ > 0; ++i) {
+      std::smatch m;
+      std::string log = ReadAll(log_);
+      if (std::regex_search(log, m, addr)) {
+        port_ = std::stoi(m[1].str());
+        return;
+      }
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+  ~Server() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+  std::string log() const { return ReadAll(log_); }
+  // Sends `sig` and waits (up to 10 s) for the exit; returns the status.
+  int Stop(int sig = SIGTERM) {
+    if (pid_ <= 0) return exit_status_;
+    ::kill(pid_, sig);
+    for (int i = 0; i < 1000; ++i) {
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -2;
+  }
+  // For a server that refused to start.
+  int exit_status() const { return exit_status_; }
+
+private:
+  fs::path manifest_, log_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int exit_status_ = -1;
+};
+
+class ServeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!fs::exists(Guest("wagi_echo")))
+      GTEST_SKIP() << "WAGI guests not built (clang-19 / wasi-libc missing)";
+    dir_ = fs::temp_directory_path() /
+           ("weft-serve-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string Function(const std::string& name, const std::string& route,
+                       const std::string& guest,
+                       const std::string& extra = "") {
+    return "[[function]]\nname = \"" + name + "\"\nroute = \"" + route +
+           "\"\nmodule = \"" + Guest(guest) + "\"\n" + extra + "\n";
+  }
+  fs::path dir_;
+};
+
+TEST_F(ServeTest, HelloExample) {
+  const fs::path app = fs::path(WEFT_EXAMPLES_DIR) / "hello";
+  if (!fs::exists(app / "hello.wasm")) GTEST_SKIP() << "hello not built";
+  // The example app as built: its manifest and hello.wasm side by side.
+  fs::create_directories(dir_);
+  fs::copy_file(app / "hello.wasm", dir_ / "hello.wasm");
+  Server s(dir_, ReadAll(app / "weft.toml"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  Response r = Request(s.port(), "GET", "/hello");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Content-Type"), "text/plain");
+  EXPECT_EQ(r.body, "hello from weft\n");
+  EXPECT_EQ(s.Stop(SIGINT), 0);
+}
+
+TEST_F(ServeTest, ServesFunctionsAndBuiltins) {
+  Server s(dir_, "[app]\nname = \"t\"\n" +
+                     Function("echo", "/echo/...", "wagi_echo",
+                              "env = { GREETING = \"hi\" }") +
+                     Function("counter", "/counter", "wagi_counter"));
+  ASSERT_GT(s.port(), 0) << s.log();
+
+  Response r =
+      Request(s.port(), "POST", "/echo/a/b?x=1", "the body", "X-Test: yo\r\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Content-Type"), "text/plain");
+  EXPECT_EQ(r.Header("X-Echo"), "yes");
+  EXPECT_FALSE(r.Header("X-Request-Id").empty());
+  EXPECT_NE(r.body.find("method=POST\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("script_name=/echo\n"), std::string::npos);
+  EXPECT_NE(r.body.find("path_info=/a/b\n"), std::string::npos);
+  EXPECT_NE(r.body.find("query=x=1\n"), std::string::npos);
+  EXPECT_NE(r.body.find("route=/echo/...\n"), std::string::npos);
+  EXPECT_NE(r.body.find("content_length=8\n"), std::string::npos);
+  EXPECT_NE(r.body.find("x_test=yo\n"), std::string::npos);
+  EXPECT_NE(r.body.find("greeting=hi\n"), std::string::npos);
+  EXPECT_NE(r.body.find("body=the body\n"), std::string::npos);
+  // CGI Status and Location.
+  EXPECT_EQ(Request(s.port(), "GET", "/echo?status").status, 201);
+  Response loc = Request(s.port(), "GET", "/echo?redirect");
+  EXPECT_EQ(loc.status, 302);
+  EXPECT_EQ(loc.Header("Location"), "/elsewhere");
+
+  // A fresh instance per request: the guest's global counter is 1 each time.
+  for (int i = 0; i < 5; ++i) {
+    Response c = Request(s.port(), "GET", "/counter");
+    EXPECT_EQ(c.status, 200);
+    EXPECT_EQ(c.body, "count=1\n");
+  }
+
+  EXPECT_EQ(Request(s.port(), "GET", "/nope").status, 404);
+  EXPECT_EQ(Request(s.port(), "GET", "/echoes").status, 404); // not a prefix
+  Response h = Request(s.port(), "GET", "/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body, "ok\n");
+
+  Response m = Request(s.port(), "GET", "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(
+      m.body.find("weft_requests_total{function=\"counter\",status=\"200\"} 5"),
+      std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("weft_requests_total{function=\"\",status=\"404\"} 2"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("weft_request_duration_seconds_count{function="
+                        "\"counter\"} 5"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("weft_instances_live 0"), std::string::npos);
+
+  // Keep-alive: two requests on one connection.
+  int fd = Connect(s.port());
+  ASSERT_GE(fd, 0);
+  std::string buf;
+  SendAll(fd, "GET /counter HTTP/1.1\r\nHost: x\r\n\r\n");
+  Response k1 = ReadResponse(fd, buf);
+  SendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  Response k2 = ReadResponse(fd, buf);
+  ::close(fd);
+  EXPECT_EQ(k1.status, 200);
+  EXPECT_EQ(k2.status, 200);
+  EXPECT_EQ(k2.body, "ok\n");
+
+  // Access log: JSON lines (stderr is a file here), and guest stderr lines
+  // tagged with function and request id.
+  const std::string log = s.log();
+  EXPECT_NE(log.find("\"msg\":\"request\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"path\":\"/counter\""), std::string::npos);
+  std::regex guest_line(
+      R"re(\{"function":"echo",[^\n]*"msg":"echo served POST","request_id":"[^"]+","source":"guest")re");
+  EXPECT_TRUE(std::regex_search(log, guest_line)) << log;
+
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
+TEST_F(ServeTest, TrapsTimeoutsAndMemoryLimitsStayInTheirRequest) {
+  Server s(
+      dir_,
+      "[app]\nname = \"t\"\n" + Function("trap", "/trap", "wagi_trap") +
+          Function("spin", "/spin", "wagi_spin", "timeout = \"300ms\"") +
+          Function("bomb", "/bomb", "wagi_membomb", "memory_limit = \"4MiB\"") +
+          Function("counter", "/counter", "wagi_counter"));
+  ASSERT_GT(s.port(), 0) << s.log();
+
+  Response t = Request(s.port(), "GET", "/trap");
+  EXPECT_EQ(t.status, 500);
+  const std::string id = t.Header("X-Request-Id");
+  ASSERT_FALSE(id.empty());
+  EXPECT_NE(t.body.find(id), std::string::npos) << t.body;
+  // The partial output of a trapped guest is not sent.
+  EXPECT_EQ(t.body.find("partial"), std::string::npos);
+  EXPECT_EQ(Request(s.port(), "GET", "/counter").body, "count=1\n");
+
+  auto t0 = std::chrono::steady_clock::now();
+  Response sp = Request(s.port(), "GET", "/spin");
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(sp.status, 504);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 3s);
+  EXPECT_EQ(Request(s.port(), "GET", "/counter").body, "count=1\n");
+
+  Response b = Request(s.port(), "GET", "/bomb");
+  EXPECT_EQ(b.status, 200);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(b.body, m, std::regex(R"(got (\d+) MiB)")))
+      << b.body;
+  EXPECT_LT(std::stoi(m[1].str()), 4);
+
+  const std::string log = s.log();
+  std::regex trap_line("\\{[^\\n]*\"msg\":\"guest trapped\",\"request_id\":\"" +
+                       id + "\"[^\\n]*\"trap\":\"unreachable\"");
+  EXPECT_TRUE(std::regex_search(log, trap_line)) << log;
+  Response metrics = Request(s.port(), "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("weft_traps_total{function=\"trap\",kind="
+                              "\"unreachable\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("weft_timeouts_total{function=\"spin\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
+TEST_F(ServeTest, ConcurrencyLimitAnswers503) {
+  Server s(dir_, "[app]\nname = \"t\"\n" +
+                     Function("spin", "/spin", "wagi_spin",
+                              "timeout = \"1s\"\nmax_concurrency = 1"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  // Connections go to the two workers in turn: the second request runs
+  // beside the first and finds the function at its limit.
+  std::thread first(
+      [&] { EXPECT_EQ(Request(s.port(), "GET", "/spin").status, 504); });
+  std::this_thread::sleep_for(200ms);
+  Response r = Request(s.port(), "GET", "/spin");
+  first.join();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.Header("Retry-After"), "1");
+}
+
+TEST_F(ServeTest, BodyTooLargeIs413) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  int fd = Connect(s.port());
+  SendAll(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: "
+              "100000000\r\n\r\n");
+  std::string buf;
+  Response r = ReadResponse(fd, buf);
+  ::close(fd);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(ServeTest, ManifestErrorsRefuseToStart) {
+  struct Case {
+    std::string manifest;
+    std::string expect; // in stderr
+  };
+  const std::vector<Case> cases = {
+      {"[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo") +
+           "colour = \"blue\"\n",
+       "weft.toml:8:1: error: unknown key \"colour\" in [[function]]"},
+      {"[app]\nname = \"t\"\n" + Function("a", "/api/...", "wagi_echo") +
+           Function("b", "/api/x", "wagi_echo"),
+       "weft.toml:10:9: error: route \"/api/x\" of function \"b\" overlaps "
+       "route \"/api/...\" of function \"a\""},
+      {"[app]\nname = \"t\"\n[[function]]\nname = \"m\"\nroute = \"/m\"\n"
+       "module = \"missing.wasm\"\n",
+       "weft.toml:6: error: function \"m\": module "},
+      {"[app]\nname = \"t\"\n[[function]]\nname = \"m\"\nroute = \"/m\"\n"
+       "module = \"bad.wasm\"\n",
+       "weft.toml:6: error: function \"m\": invalid module "},
+      {"[app]\nname = \"t\"\n" +
+           Function("e", "/e", "wagi_echo", "timeout = \"forever\""),
+       "weft.toml:7:11: error: timeout must be a duration"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const fs::path d = dir_ / std::to_string(i);
+    fs::create_directories(d);
+    std::ofstream(d / "bad.wasm") << std::string("\0asm\x01\0\0\0\x05", 9);
+    Server s(d, cases[i].manifest);
+    EXPECT_EQ(s.port(), 0);
+    EXPECT_EQ(s.exit_status(), 1) << s.log();
+    EXPECT_NE(s.log().find(cases[i].expect), std::string::npos)
+        << "case " << i << ":\n"
+        << s.log();
+  }
+}
+
+} // namespace
