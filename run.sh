@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The first of the README's two commands: install what is missing, build,
-# and run weft on its bundled example.
+# run weft on its bundled examples, then serve the example app
+# (`weft serve examples/hello`, in the foreground; Ctrl-C stops it).
 set -euo pipefail
 cd "$(dirname "$0")"
 tools/install-deps.sh
@@ -16,4 +17,9 @@ if [ -f "$BUILD_DIR/examples/hello-wasi.wasm" ]; then
   echo "== weft run --env NAME=weft --dir $BUILD_DIR/examples/guestbook::/data examples/hello-wasi.wasm one two"
   "$BUILD_DIR/weft" run --env NAME=weft --dir "$BUILD_DIR/examples/guestbook::/data" \
     "$BUILD_DIR/examples/hello-wasi.wasm" one two
+fi
+if [ -f "$BUILD_DIR/examples/hello/hello.wasm" ]; then
+  echo "== weft serve examples/hello   (try: curl http://127.0.0.1:3000/hello; Ctrl-C stops)"
+  cd "$BUILD_DIR"
+  exec ./weft serve examples/hello
 fi

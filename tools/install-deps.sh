@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git python3
   clang-19 lld-19 libclang-rt-19-dev
   libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
+  libboost1.81-dev libtomlplusplus-dev
   wabt nodejs hyperfine
   wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
 )
