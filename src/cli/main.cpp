@@ -141,6 +141,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--workers", serve_args.workers,
                     "worker threads (default: one per core)");
+  serve
+      ->add_option("--request-timeout", serve_args.request_timeout,
+                   "a request must arrive whole within this time of its "
+                   "first byte, else 408 (default 10s); idle keep-alive "
+                   "connections are closed after it")
+      ->type_name("DURATION");
 
   try {
     app.parse(argc, argv);

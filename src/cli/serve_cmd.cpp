@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -40,6 +41,18 @@ int ServeCommand(const ServeArgs& args) {
       return kExitUsage;
     }
     options.port = static_cast<uint16_t>(port);
+  }
+
+  if (!args.request_timeout.empty()) {
+    auto t = platform::ParseTimeSpan(args.request_timeout);
+    if (!t || *t < std::chrono::milliseconds(1)) {
+      std::cerr << "error: weft serve: --request-timeout: not a duration like "
+                   "\"10s\" or \"500ms\": \""
+                << args.request_timeout << "\"\n";
+      return kExitUsage;
+    }
+    options.request_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*t);
   }
 
   fs::path manifest_path =

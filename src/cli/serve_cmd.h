@@ -11,6 +11,7 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:3000"; // HOST:PORT, port 0: ephemeral
   std::string data_dir = ".weft/data";   // KV stores (SQLite files)
   size_t workers = 0;                    // 0: one per core
+  std::string request_timeout;           // "10s", "500ms"; empty: the default
 };
 
 // Returns 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the app cannot

@@ -55,7 +55,8 @@ struct Shared {
 class Session : public std::enable_shared_from_this<Session> {
 public:
   Session(tcp::socket socket, Worker& worker, Shared& shared)
-      : stream_(std::move(socket)), worker_(worker), shared_(shared) {
+      : stream_(std::move(socket)), timer_(stream_.get_executor()),
+        worker_(worker), shared_(shared) {
     worker_.sessions.insert(this);
     shared_.metrics->connections_open.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
@@ -85,7 +86,18 @@ private:
     parser_->header_limit(
         static_cast<uint32_t>(shared_.options->max_header_bytes));
     parser_->body_limit(shared_.options->max_body_bytes);
-    stream_.expires_after(shared_.options->request_timeout);
+    // Our own timer rather than the stream's expiry: that one closes the
+    // socket, and a slow client should still get its 408.
+    stream_.expires_never();
+    timed_out_ = false;
+    const uint64_t gen = ++read_gen_;
+    timer_.expires_after(shared_.options->request_timeout);
+    timer_.async_wait([self = shared_from_this(), gen](beast::error_code ec) {
+      if (ec || gen != self->read_gen_) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
@@ -93,17 +105,19 @@ private:
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset)
-      return Close();
-    if (ec == beast::error::timeout) {
+    ++read_gen_; // a timer that fires from now on is stale
+    timer_.cancel();
+    if (timed_out_) {
       // A client that started a request and did not finish it gets 408;
       // an idle keep-alive connection is simply closed.
       if (parser_->got_some() || buffer_.size() > 0)
         return Fail(408, "408 Request Timeout\n");
       return Close();
     }
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset)
+      return Close();
     if (ec == http::error::body_limit)
       return Fail(413, "413 Content Too Large\n");
     if (ec == http::error::header_limit)
@@ -246,6 +260,9 @@ private:
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  uint64_t read_gen_ = 0;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;

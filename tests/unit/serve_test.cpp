@@ -439,4 +439,42 @@ TEST_F(ServeTest, ManifestErrorsRefuseToStart) {
   }
 }
 
+TEST_F(ServeTest, SlowClientGets408) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"),
+           {"--request-timeout", "300ms"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  int fd = Connect(s.port());
+  ASSERT_GE(fd, 0);
+  // Half a request, then nothing.
+  SendAll(fd, "GET /echo HTTP/1.1\r\nHost: x\r\n");
+  auto t0 = std::chrono::steady_clock::now();
+  std::string buf;
+  Response r = ReadResponse(fd, buf);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ::close(fd);
+  EXPECT_EQ(r.status, 408);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(ServeTest, SigtermDrainsRequestsInFlight) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" +
+               Function("spin", "/spin", "wagi_spin", "timeout = \"700ms\""));
+  ASSERT_GT(s.port(), 0) << s.log();
+  Response in_flight;
+  std::thread client([&] { in_flight = Request(s.port(), "GET", "/spin"); });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+  client.join();
+  // The request that was running when the signal came still got its answer.
+  EXPECT_TRUE(in_flight.ok);
+  EXPECT_EQ(in_flight.status, 504);
+  EXPECT_NE(s.log().find("\"msg\":\"draining\""), std::string::npos);
+  // And the server no longer accepts.
+  EXPECT_LT(Connect(s.port()), 0);
+}
+
 } // namespace
