@@ -98,10 +98,37 @@ private:
       beast::error_code ignored;
       self->stream_.socket().cancel(ignored);
     });
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) {
+          self->OnHeader(ec);
+        });
+  }
+
+  // The header is in: answer "Expect: 100-continue" so the client sends
+  // its body, then read the body (the request timer keeps running).
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    auto read_body = [self = shared_from_this()] {
+      http::async_read(
+          self->stream_, self->buffer_, *self->parser_,
+          [self](beast::error_code ec2, size_t) { self->OnRead(ec2); });
+    };
+    auto& req = parser_->get();
+    if (beast::iequals(req[http::field::expect], "100-continue") &&
+        !parser_->is_done()) {
+      continue_ = {};
+      continue_.version(11);
+      continue_.result(http::status::continue_);
+      http::async_write(stream_, continue_,
+                        [self = shared_from_this(),
+                         read_body](beast::error_code ec2, size_t) {
+                          if (ec2) return self->OnRead(ec2);
+                          read_body();
+                        });
+      return;
+    }
+    read_body();
   }
 
   void OnRead(beast::error_code ec) {
@@ -266,6 +293,7 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  http::response<http::empty_body> continue_;
   Worker& worker_;
   Shared& shared_;
   std::string remote_;

@@ -477,4 +477,22 @@ TEST_F(ServeTest, SigtermDrainsRequestsInFlight) {
   EXPECT_LT(Connect(s.port()), 0);
 }
 
+TEST_F(ServeTest, ExpectContinue) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  int fd = Connect(s.port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+              "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+  std::string buf;
+  Response cont = ReadResponse(fd, buf);
+  EXPECT_EQ(cont.status, 100);
+  SendAll(fd, "hello");
+  Response r = ReadResponse(fd, buf);
+  ::close(fd);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("body=hello\n"), std::string::npos) << r.body;
+}
+
 } // namespace
