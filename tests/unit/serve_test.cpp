@@ -495,4 +495,26 @@ TEST_F(ServeTest, ExpectContinue) {
   EXPECT_NE(r.body.find("body=hello\n"), std::string::npos) << r.body;
 }
 
+// The weft capabilities through the server: the kv-counter example counts
+// visits in a SQLite KV store under --data-dir, which survives a restart.
+TEST_F(ServeTest, KvCounterSurvivesRestart) {
+  const fs::path app = fs::path(WEFT_EXAMPLES_DIR) / "kv-counter";
+  if (!fs::exists(app / "kv-counter.wasm"))
+    GTEST_SKIP() << "kv-counter not built";
+  fs::create_directories(dir_);
+  fs::copy_file(app / "kv-counter.wasm", dir_ / "kv-counter.wasm");
+  const std::string manifest = ReadAll(app / "weft.toml");
+  {
+    Server s(dir_, manifest);
+    ASSERT_GT(s.port(), 0) << s.log();
+    EXPECT_EQ(Request(s.port(), "GET", "/").body, "visits: 1\n");
+    EXPECT_EQ(Request(s.port(), "GET", "/").body, "visits: 2\n");
+    EXPECT_EQ(s.Stop(SIGTERM), 0);
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "data" / "default.sqlite"));
+  Server s(dir_, manifest);
+  ASSERT_GT(s.port(), 0) << s.log();
+  EXPECT_EQ(Request(s.port(), "GET", "/").body, "visits: 3\n");
+}
+
 } // namespace
