@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git python3
-  clang-19 lld-19 libclang-rt-19-dev
+  clang-19 lld-19 libclang-rt-19-dev llvm-19-dev
   libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   libboost1.81-dev libtomlplusplus-dev
   wabt nodejs hyperfine

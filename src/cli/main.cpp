@@ -88,6 +88,10 @@ int main(int argc, char** argv) {
                   "arguments, parsed by its parameter types, and its results "
                   "are printed")
       ->type_name("NAME");
+  run->add_option("--tier", run_options.tier,
+                  "execution tier: interp, compiled (LLVM; no SIMD yet) or "
+                  "auto (compiled, interpreter for what it cannot compile)")
+      ->capture_default_str();
   // Everything from the module file on belongs to the guest, options
   // included: CLI11's prefix-command mode leaves it all unparsed.
   run->prefix_command();
@@ -120,6 +124,10 @@ int main(int argc, char** argv) {
   wast->add_flag("-v,--verbose", wast_options.verbose,
                  "print every command, spectest print output and message "
                  "mismatches");
+  wast->add_option("--tier", wast_options.tier,
+                   "execution tier: interp, compiled (LLVM; no SIMD yet) or "
+                   "auto (compiled, interpreter for what it cannot compile)")
+      ->capture_default_str();
 
   ServeArgs serve_args;
   CLI::App* serve = app.add_subcommand(

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/read_file.h"
+#include "cli/tier.h"
 #include "cli/value_format.h"
 #include "cli/wat.h"
 #include "cli/watchdog.h"
@@ -92,7 +93,13 @@ int RunCommand(const RunOptions& options) {
   EngineConfig config;
   config.max_memory_bytes = options.max_memory_bytes;
   Engine engine(config);
-  auto compiled = CompileModule(engine, bytes);
+  const std::optional<Tier> tier = ParseTier(options.tier);
+  if (!tier) {
+    std::cerr << "error: weft run: unknown tier \"" << options.tier
+              << "\" (interp, compiled, auto)\n";
+    return kExitUsage;
+  }
+  auto compiled = CompileForTier(engine, bytes, *tier);
   if (!compiled) {
     PrintModuleError(path, compiled.error());
     return kExitError;

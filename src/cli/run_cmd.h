@@ -36,6 +36,7 @@ struct RunOptions {
   std::optional<uint64_t> max_memory_bytes;
   std::optional<std::chrono::nanoseconds> timeout;
   std::string timeout_text; // as the user wrote it, for the message
+  std::string tier = "interp"; // "interp", "compiled" or "auto"
 };
 
 // Compiles the module, binds its wasi_snapshot_preview1 imports (any other

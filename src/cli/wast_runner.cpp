@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/read_file.h"
+#include "cli/tier.h"
 #include "cli/wast_values.h"
 
 namespace weft::cli {
@@ -532,7 +533,18 @@ WastCounts WastRunner::RunText(std::string_view json_text,
 
 int WastCommand(const std::string& path, const WastOptions& options) {
   Engine engine;
-  WastRunner runner(engine, options);
+  const std::optional<Tier> tier = ParseTier(options.tier);
+  if (!tier) {
+    std::cerr << "error: unknown tier \"" << options.tier
+              << "\" (interp, compiled, auto)\n";
+    return 2;
+  }
+  WastRunner runner(
+      engine,
+      [&engine, t = *tier](std::span<const uint8_t> bytes) {
+        return CompileForTier(engine, bytes, t);
+      },
+      options);
   WastCounts total;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {

@@ -53,6 +53,8 @@ struct WastOptions {
   // Print every command and its outcome (not only failures), the output of
   // the spectest print functions, and message mismatches.
   bool verbose = false;
+  // Execution tier for WastCommand: "interp", "compiled" or "auto".
+  std::string tier = "interp";
 };
 
 class WastRunner {

@@ -125,6 +125,8 @@ public:
   // Most pages this memory may hold: the type's maximum, the spec's limit
   // and the engine's max_memory_bytes, whichever is smallest.
   uint64_t page_limit() const { return page_limit_; }
+  // Bytes of address space reserved at base (8 GiB unless the host refused).
+  uint64_t reserved_bytes() const { return reserved_; }
 
 private:
   MemoryImpl() = default;
@@ -209,6 +211,9 @@ struct Store::Impl {
   // The instance whose code called the currently running host function.
   Instance* caller = nullptr;
   std::unique_ptr<TierState> tier_state;
+  // The compiled tier's per-Store state (src/compile), separate from the
+  // interpreter's so both tiers can run in one Store.
+  std::unique_ptr<TierState> compiled_state;
 
   std::deque<std::unique_ptr<FuncType>> types;
   std::map<std::pair<std::vector<ValType>, std::vector<ValType>>, uint32_t>
