@@ -112,6 +112,16 @@ private:
   }
   Value* I32(uint64_t v) { return b_.getInt32(static_cast<uint32_t>(v)); }
   Value* Bool(Value* i1) { return b_.CreateZExt(i1, b_.getInt32Ty()); }
+  // LLVM folds x-0, x*1, x/1, promote(demote(x))... to x, which passes a
+  // signaling NaN through where the spec wants an arithmetic NaN. Where a
+  // fold is possible (a constant operand; conversions), a NaN result is
+  // replaced by the canonical quiet NaN.
+  Value* Quiet(Value* r, Value* x = nullptr, Value* y = nullptr) {
+    if (x && !llvm::isa<llvm::Constant>(x) && !llvm::isa<llvm::Constant>(y))
+      return r;
+    return b_.CreateSelect(b_.CreateFCmpUNO(r, r),
+                           llvm::ConstantFP::getQNaN(r->getType()), r);
+  }
   Value* TruncChecked(Value* x, bool is_signed, unsigned bits);
   Value* DivRem(const Instr& in);
 
@@ -909,10 +919,10 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
 #define FBIN(a, b, expr)                                                       \
   case O::a:                                                                   \
   case O::b: bin([&](Value* x, Value* y) -> Value* { return expr; }); break;
-    FBIN(F32Add, F64Add, b_.CreateFAdd(x, y))
-    FBIN(F32Sub, F64Sub, b_.CreateFSub(x, y))
-    FBIN(F32Mul, F64Mul, b_.CreateFMul(x, y))
-    FBIN(F32Div, F64Div, b_.CreateFDiv(x, y))
+    FBIN(F32Add, F64Add, Quiet(b_.CreateFAdd(x, y), x, y))
+    FBIN(F32Sub, F64Sub, Quiet(b_.CreateFSub(x, y), x, y))
+    FBIN(F32Mul, F64Mul, Quiet(b_.CreateFMul(x, y), x, y))
+    FBIN(F32Div, F64Div, Quiet(b_.CreateFDiv(x, y), x, y))
     // A NaN result must be an arithmetic (quiet) NaN; x86's min/max pass a
     // signaling NaN through.
     FBIN(F32Min, F64Min,
@@ -946,8 +956,8 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
   case O::F64ConvertI64S: Push(b_.CreateSIToFP(Pop(), f64)); break;
   case O::F64ConvertI32U:
   case O::F64ConvertI64U: Push(b_.CreateUIToFP(Pop(), f64)); break;
-  case O::F32DemoteF64: Push(b_.CreateFPTrunc(Pop(), f32)); break;
-  case O::F64PromoteF32: Push(b_.CreateFPExt(Pop(), f64)); break;
+  case O::F32DemoteF64: Push(Quiet(b_.CreateFPTrunc(Pop(), f32))); break;
+  case O::F64PromoteF32: Push(Quiet(b_.CreateFPExt(Pop(), f64))); break;
   case O::I32ReinterpretF32: Push(b_.CreateBitCast(Pop(), i32)); break;
   case O::I64ReinterpretF64: Push(b_.CreateBitCast(Pop(), i64)); break;
   case O::F32ReinterpretI32: Push(b_.CreateBitCast(Pop(), f32)); break;

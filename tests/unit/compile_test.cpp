@@ -1,0 +1,208 @@
+// The compiled tier (src/compile): code generation, calls, and traps —
+// explicit checks, guard-page memory faults, native stack exhaustion and
+// interruption — each ending only the call, with the Store still usable.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "compile/compile.h"
+#include "wat_helper.h"
+
+namespace weft {
+namespace {
+
+class CompiledTest : public ::testing::Test {
+protected:
+  Instance* Load(const std::string& wat, std::vector<Extern> imports = {}) {
+    auto r = CompileModuleNative(engine_, test::Wat(wat));
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().Describe());
+    if (!r.ok()) return nullptr;
+    InstantiateResult ir = store_.Instantiate(r.value(), imports);
+    EXPECT_FALSE(ir.link_error);
+    EXPECT_FALSE(ir.trap);
+    return ir.instance;
+  }
+  CallResult Call(Instance* inst, const char* name, std::vector<Value> args) {
+    return store_.Call(inst->GetExport(name)->func(), args);
+  }
+  uint32_t I32Of(Instance* inst, const char* name, std::vector<Value> args) {
+    CallResult r = Call(inst, name, std::move(args));
+    EXPECT_FALSE(r.trap) << name << ": " << r.trap->message;
+    return r.trap ? 0xDEADBEEF : r.results.at(0).i32;
+  }
+  std::string TrapOf(Instance* inst, const char* name,
+                     std::vector<Value> args) {
+    CallResult r = Call(inst, name, std::move(args));
+    return r.trap ? r.trap->message : "no trap";
+  }
+  Engine engine_;
+  Store store_{engine_};
+};
+
+TEST_F(CompiledTest, ArithmeticAndControlFlow) {
+  Instance* m = Load(R"((module
+    (func (export "add") (param i32 i32) (result i32)
+      (i32.add (local.get 0) (local.get 1)))
+    (func (export "div") (param i32 i32) (result i32)
+      (i32.div_s (local.get 0) (local.get 1)))
+    (func (export "sum") (param i32) (result i32) (local i32)
+      (block (loop
+        (br_if 1 (i32.eqz (local.get 0)))
+        (local.set 1 (i32.add (local.get 1) (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br 0)))
+      (local.get 1))
+    (func (export "sel") (param i32) (result i32)
+      (block (block (block (br_table 0 1 2 (local.get 0)))
+        (return (i32.const 10))) (return (i32.const 20)))
+      (i32.const 7))
+    (func (export "trunc") (param f64) (result i32)
+      (i32.trunc_f64_s (local.get 0)))))");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(I32Of(m, "add", {Value::I32(40), Value::I32(2)}), 42u);
+  EXPECT_EQ(I32Of(m, "div", {Value::I32(-7), Value::I32(2)}), uint32_t(-3));
+  EXPECT_EQ(TrapOf(m, "div", {Value::I32(1), Value::I32(0)}),
+            "integer divide by zero");
+  EXPECT_EQ(TrapOf(m, "div", {Value::I32(0x80000000u), Value::I32(-1)}),
+            "integer overflow");
+  EXPECT_EQ(I32Of(m, "sum", {Value::I32(100)}), 5050u);
+  EXPECT_EQ(I32Of(m, "sel", {Value::I32(0)}), 10u);
+  EXPECT_EQ(I32Of(m, "sel", {Value::I32(1)}), 20u);
+  EXPECT_EQ(I32Of(m, "sel", {Value::I32(9)}), 7u);
+  EXPECT_EQ(I32Of(m, "trunc", {Value::F64(-2147483648.9)}),
+            uint32_t(-2147483648LL));
+  EXPECT_EQ(TrapOf(m, "trunc", {Value::F64(2147483648.0)}), "integer overflow");
+  EXPECT_EQ(TrapOf(m, "trunc", {Value::F64(std::nan(""))}),
+            "invalid conversion to integer");
+}
+
+TEST_F(CompiledTest, CallsHostImportsAndMultiValue) {
+  int host_calls = 0;
+  FuncInst* host = store_.CreateHostFunc(
+      FuncType{{ValType::I32}, {ValType::I32}},
+      [&](Store&, std::span<const Value> a, std::span<Value> r) {
+        ++host_calls;
+        r[0] = Value::I32(a[0].i32 * 3);
+        return std::optional<Trap>();
+      });
+  Instance* m = Load(R"((module
+    (import "h" "triple" (func $triple (param i32) (result i32)))
+    (func $fac (param i64) (result i64)
+      (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+        (else (i64.mul (local.get 0)
+                       (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+    (func $pair (param i32) (result i32 i32)
+      (local.get 0) (call $triple (local.get 0)))
+    (func (export "fac") (param i64) (result i64) (call $fac (local.get 0)))
+    (func (export "pair_sum") (param i32) (result i32)
+      (call $pair (local.get 0)) (i32.add))))",
+                     {Extern{ExternKind::Func, host}});
+  ASSERT_NE(m, nullptr);
+  CallResult r = Call(m, "fac", {Value::I64(20)});
+  ASSERT_FALSE(r.trap);
+  EXPECT_EQ(r.results[0].i64, 2432902008176640000ull);
+  EXPECT_EQ(I32Of(m, "pair_sum", {Value::I32(5)}), 20u);
+  EXPECT_EQ(host_calls, 1);
+}
+
+TEST_F(CompiledTest, CallIndirectTraps) {
+  Instance* m = Load(R"((module
+    (type $ii (func (param i32) (result i32)))
+    (table 4 funcref)
+    (elem (i32.const 0) $inc $f64)
+    (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (func $f64 (param f64) (result f64) (local.get 0))
+    (func (export "call") (param i32 i32) (result i32)
+      (call_indirect (type $ii) (local.get 1) (local.get 0)))))");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(I32Of(m, "call", {Value::I32(0), Value::I32(41)}), 42u);
+  EXPECT_EQ(TrapOf(m, "call", {Value::I32(1), Value::I32(0)}),
+            "indirect call type mismatch");
+  EXPECT_EQ(TrapOf(m, "call", {Value::I32(2), Value::I32(0)}),
+            "uninitialized element");
+  EXPECT_EQ(TrapOf(m, "call", {Value::I32(4), Value::I32(0)}),
+            "undefined element");
+}
+
+TEST_F(CompiledTest, OutOfBoundsThroughGuardPages) {
+  Instance* m = Load(R"((module
+    (memory 1 4)
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "load_off") (param i32) (result i32)
+      (i32.load offset=0xFFFFFFFF (local.get 0)))
+    (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))))");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(I32Of(m, "load", {Value::I32(65532)}), 0u);
+  // Just past the end: the last 4-byte access straddles the boundary.
+  EXPECT_EQ(TrapOf(m, "load", {Value::I32(65533)}),
+            "out of bounds memory access");
+  EXPECT_EQ(TrapOf(m, "load", {Value::I32(65536)}),
+            "out of bounds memory access");
+  EXPECT_EQ(TrapOf(m, "load", {Value::I32(0xFFFFFFFFu)}),
+            "out of bounds memory access");
+  EXPECT_EQ(TrapOf(m, "load_off", {Value::I32(0xFFFFFFFFu)}),
+            "out of bounds memory access");
+  // After memory.grow the next page is usable, the one after still traps.
+  EXPECT_EQ(TrapOf(m, "store", {Value::I32(70000), Value::I32(7)}),
+            "out of bounds memory access");
+  EXPECT_EQ(I32Of(m, "grow", {Value::I32(1)}), 1u);
+  ASSERT_FALSE(Call(m, "store", {Value::I32(70000), Value::I32(7)}).trap);
+  EXPECT_EQ(I32Of(m, "load", {Value::I32(70000)}), 7u);
+  EXPECT_EQ(TrapOf(m, "load", {Value::I32(131072)}),
+            "out of bounds memory access");
+}
+
+TEST_F(CompiledTest, DeepRecursionExhaustsTheStackAndTheStoreSurvives) {
+  Instance* m = Load(R"((module
+    (func $down (export "down") (param i64) (result i64)
+      (i64.add (i64.const 1) (call $down (local.get 0))))
+    (func (export "ok") (result i32) (i32.const 1))))");
+  ASSERT_NE(m, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(TrapOf(m, "down", {Value::I64(0)}), "call stack exhausted");
+    EXPECT_EQ(I32Of(m, "ok", {}), 1u);
+  }
+}
+
+TEST_F(CompiledTest, HotLoopStoppedByInterruptFromAnotherThread) {
+  Instance* m = Load(R"((module
+    (func (export "spin") (loop (br 0)))))");
+  ASSERT_NE(m, nullptr);
+  std::thread t([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    store_.Interrupt();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(TrapOf(m, "spin", {}), "interrupted");
+  t.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(CompiledTest, TrapThenNormalCallOnTheSameStore) {
+  Instance* m = Load(R"((module
+    (memory 1)
+    (func (export "boom") (unreachable))
+    (func (export "oob") (result i32) (i32.load (i32.const 65536)))
+    (func (export "inc") (param i32) (result i32)
+      (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (local.get 0)))
+      (i32.load (i32.const 0)))))");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(TrapOf(m, "boom", {}), "unreachable");
+  EXPECT_EQ(I32Of(m, "inc", {Value::I32(2)}), 2u);
+  EXPECT_EQ(TrapOf(m, "oob", {}), "out of bounds memory access");
+  EXPECT_EQ(I32Of(m, "inc", {Value::I32(3)}), 5u);
+}
+
+TEST_F(CompiledTest, SimdIsRejectedAsUnsupported) {
+  auto r = CompileModuleNative(engine_, test::Wat(R"((module
+    (func (export "v") (result i32)
+      (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4)))))"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(IsUnsupportedError(r.error())) << r.error().message;
+}
+
+} // namespace
+} // namespace weft
