@@ -1,0 +1,269 @@
+// Cold-start benchmark of `weft serve` (issue 4):
+//
+//   weft_bench_cold_start instance APP_DIR [ITERS]
+//     Loads APP_DIR/weft.toml (its first function, e.g. examples/hello),
+//     compiles it once, then times ITERS rounds of what the server does to
+//     get a fresh instance for a request: WasiContext (3 memfds for stdio) +
+//     Store + binding the imports + Instantiate. Prints one line per
+//     variant, in µs per instance:
+//       instance_us      WasiContext + Store + bind + Instantiate
+//       instantiate_us   Store + bind + Instantiate (no WasiContext/memfds)
+//       request_us       InvokeFunction: the whole guest side of a request
+//                        (instance + _start + CGI parse), no HTTP
+//
+//   weft_bench_cold_start first-request WEFT_BINARY WASM N [PORT]
+//     Generates an app of N copies of WASM (routes /f0 ... /f<N-1>) in a
+//     temporary directory, starts `WEFT_BINARY serve` on it, and requests
+//     every function once (a new connection per request, so each is a
+//     first request of a function never called before, its code compiled
+//     at start-up), then once more (warm). Prints the median, p99 and max
+//     of both, in µs. Fails if any response is not 200.
+//
+// Build target: weft_bench_cold_start (bench/CMakeLists.txt).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "platform/app.h"
+#include "platform/caps/caps.h"
+#include "platform/manifest.h"
+#include "platform/telemetry.h"
+#include "wasi/wasi.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace weft;
+using namespace weft::platform;
+
+namespace {
+
+double Us(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "cold_start: %s\n", what.c_str());
+  std::exit(1);
+}
+
+bool Bind(Store& store, WasiContext& wasi, const Module& m,
+          std::vector<Extern>& out) {
+  out.clear();
+  for (const Import& imp : m.imports) {
+    if (auto w = caps::ResolveWeftImport(store, m, imp)) {
+      if (!*w) return false;
+      out.push_back(**w);
+      continue;
+    }
+    auto r = ResolveWasiImport(store, wasi, m, imp);
+    if (!r || !*r) return false;
+    out.push_back(**r);
+  }
+  return true;
+}
+
+int InstanceBench(const std::string& dir, int iters) {
+  std::string error;
+  auto manifest = LoadManifest(fs::path(dir) / "weft.toml", error);
+  if (!manifest) Die(error);
+  const fs::path data = fs::temp_directory_path() / "weft-cold-start-data";
+  fs::create_directories(data);
+  auto app = LoadApp(
+      std::move(*manifest), data.string(),
+      [](const std::string&, std::vector<uint8_t>&, std::string& e) {
+        e = "text modules are not supported by this benchmark";
+        return false;
+      },
+      error);
+  if (!app) Die(error);
+  platform::Function& fn = *app->functions.at(0);
+  const Module& mod = fn.compiled->module();
+  std::vector<Extern> imports;
+
+  auto full = [&](bool with_wasi) {
+    int in = -1, out = -1, err = -1;
+    std::unique_ptr<WasiContext> ctx;
+    WasiConfig cfg;
+    cfg.args = {fn.spec.name};
+    cfg.preopens = fn.spec.files;
+    if (with_wasi) {
+      in = memfd_create("in", MFD_CLOEXEC);
+      out = memfd_create("out", MFD_CLOEXEC);
+      err = memfd_create("err", MFD_CLOEXEC);
+      cfg.stdin_fd = in;
+      cfg.stdout_fd = out;
+      cfg.stderr_fd = err;
+    } else {
+      cfg.stdin_fd = cfg.stdout_fd = cfg.stderr_fd = -1;
+    }
+    auto c = WasiContext::Create(cfg);
+    if (!c) Die(c.error().message);
+    ctx = std::move(*c);
+    Store store(*fn.engine);
+    if (!Bind(store, *ctx, mod, imports)) Die("cannot bind imports");
+    InstantiateResult inst = store.Instantiate(fn.compiled, imports);
+    if (!inst.instance) Die("instantiate failed");
+    for (int fd : {in, out, err})
+      if (fd >= 0) ::close(fd);
+  };
+
+  auto time = [&](const char* name, auto&& body) {
+    for (int i = 0; i < iters / 10 + 1; ++i)
+      body(); // warm up
+    auto t0 = Clock::now();
+    for (int i = 0; i < iters; ++i)
+      body();
+    std::printf("%s=%.2f\n", name, Us(Clock::now() - t0) / iters);
+  };
+  time("instance_us", [&] { full(true); });
+  time("instantiate_us", [&] { full(false); });
+
+  Metrics metrics(1, {fn.spec.name});
+  Logger logger(true);
+  InterruptClock clock(1);
+  WorkerContext w;
+  w.app = app.get();
+  w.metrics = &metrics;
+  w.logger = &logger;
+  w.clock = &clock;
+  WagiRequest req;
+  req.method = "GET";
+  req.target = req.path = fn.spec.route.path;
+  req.server_name = "127.0.0.1";
+  req.server_port = "3000";
+  req.remote_addr = "127.0.0.1";
+  req.request_id = "bench";
+  time("request_us", [&] {
+    WagiResponse r = InvokeFunction(w, fn, req);
+    if (r.status != 200) Die("status " + std::to_string(r.status));
+  });
+  return 0;
+}
+
+// One HTTP/1.1 GET on a new connection; returns the status, or -1.
+int Get(uint16_t port, const std::string& path) {
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  int one = 1;
+  ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(s);
+    return -1;
+  }
+  const std::string q = "GET " + path +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: "
+                        "close\r\n\r\n";
+  if (::write(s, q.data(), q.size()) != static_cast<ssize_t>(q.size())) {
+    ::close(s);
+    return -1;
+  }
+  std::string resp;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(s, buf, sizeof buf);
+    if (n <= 0) break;
+    resp.append(buf, static_cast<size_t>(n));
+  }
+  ::close(s);
+  if (resp.size() < 12 || resp.compare(0, 9, "HTTP/1.1 ") != 0) return -1;
+  return std::atoi(resp.c_str() + 9);
+}
+
+void Report(const char* name, std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto at = [&](double p) {
+    return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+  };
+  std::printf("%s_us median=%.1f p99=%.1f max=%.1f n=%zu\n", name, at(0.5),
+              at(0.99), v.back(), v.size());
+}
+
+int FirstRequestBench(const std::string& weft, const std::string& wasm, int n,
+                      uint16_t port) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("weft-cold-start-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(wasm, dir / "f.wasm", fs::copy_options::overwrite_existing);
+  {
+    std::ofstream m(dir / "weft.toml");
+    m << "[app]\nname = \"cold\"\n";
+    for (int i = 0; i < n; ++i)
+      m << "\n[[function]]\nname = \"f" << i << "\"\nroute = \"/f" << i
+        << "\"\nmodule = \"f.wasm\"\nmemory_limit = \"16MiB\"\n";
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 2);
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    ::execl(weft.c_str(), weft.c_str(), "serve", dir.c_str(), "--listen",
+            listen.c_str(), "--data-dir", dir.c_str(),
+            static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until it answers (compiling N modules first).
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (Get(port, "/healthz") != 200) {
+    if (Clock::now() > deadline) {
+      ::kill(pid, SIGTERM);
+      Die("server did not start");
+    }
+    ::usleep(20000);
+  }
+  std::vector<double> first, warm;
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < n; ++i) {
+      auto t0 = Clock::now();
+      int status = Get(port, "/f" + std::to_string(i));
+      double us = Us(Clock::now() - t0);
+      if (status != 200) {
+        ::kill(pid, SIGTERM);
+        Die("/f" + std::to_string(i) + ": status " + std::to_string(status));
+      }
+      (round == 0 ? first : warm).push_back(us);
+    }
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  fs::remove_all(dir);
+  Report("first_request", first);
+  Report("second_request", warm);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "instance" && argc >= 3)
+    return InstanceBench(argv[2], argc > 3 ? std::atoi(argv[3]) : 20000);
+  if (mode == "first-request" && argc >= 5)
+    return FirstRequestBench(
+        argv[2], argv[3], std::atoi(argv[4]),
+        static_cast<uint16_t>(argc > 5 ? std::atoi(argv[5]) : 18431));
+  std::fprintf(stderr,
+               "usage: %s instance APP_DIR [ITERS]\n"
+               "       %s first-request WEFT WASM N [PORT]\n",
+               argv[0], argv[0]);
+  return 2;
+}
