@@ -22,8 +22,9 @@ public:
   // store.Interrupt() (repeatedly during the grace period, so a flag
   // cleared by a Call that was just starting is set again). The guest then
   // traps with "interrupted" at its next loop back-edge or function entry.
-  // A guest blocked in a host call (poll_oneoff sleeping, fd_read on a
-  // terminal or pipe) never gets there: after kGrace the timer thread
+  // (poll_oneoff waits in short slices and traps too.) A guest blocked in
+  // a host call that cannot be interrupted (fd_read on a terminal or
+  // pipe) never gets there: after kGrace the timer thread
   // writes `hard_message` + "\n" to stderr and calls _exit(hard_exit_code).
   Watchdog(Store& store, std::chrono::nanoseconds timeout,
            std::string hard_message, int hard_exit_code);

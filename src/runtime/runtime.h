@@ -250,6 +250,10 @@ public:
   // guest traps with TrapKind::Interrupted at its next loop back-edge or
   // function entry. The flag is cleared when the next Call starts.
   void Interrupt();
+  // Whether Interrupt() was called since the current outermost Call
+  // started. Host functions that block (WASI poll_oneoff) poll it and
+  // return early, so an interrupt is honoured during host waits too.
+  bool interrupted() const;
 
   // While a host function runs: the instance whose code called it (null
   // when the host function was called directly through Call). Lets host

@@ -64,6 +64,10 @@ void Store::Interrupt() {
   impl_->interrupt.store(true, std::memory_order_relaxed);
 }
 
+bool Store::interrupted() const {
+  return impl_->interrupt.load(std::memory_order_relaxed);
+}
+
 Instance* Store::CallerInstance() const { return impl_->caller; }
 
 CallResult Store::Call(FuncInst* func, std::span<const Value> args) {

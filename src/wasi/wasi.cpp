@@ -141,6 +141,18 @@ WasiContext::Create(const WasiConfig& config) {
     if (stdio[i] < 0) continue;
     auto e = StdioEntry(stdio[i], i == 0);
     if (!e) return e.error();
+    const uint64_t limit = i == 1   ? config.stdout_limit
+                           : i == 2 ? config.stderr_limit
+                                    : 0;
+    if (limit) {
+      impl.stdio_budget[i] = std::make_shared<wasi::OutputBudget>();
+      impl.stdio_budget[i]->left = impl.stdio_budget[i]->limit = limit;
+      impl.stdio_budget[i]->ends_guest =
+          i == 1 && config.stdout_limit_ends_guest;
+      (*e)->budget = impl.stdio_budget[i];
+      (*e)->base &=
+          ~(wasi::right::kFdAllocate | wasi::right::kFdFilestatSetSize);
+    }
     impl.fds.Place(i, std::move(*e));
   }
   uint32_t next = 3;
@@ -164,6 +176,12 @@ WasiContext::Create(const WasiConfig& config) {
     impl.fds.Place(next++, std::move(e));
   }
   return ctx;
+}
+
+bool WasiContext::OutputLimitReached(int stdio_fd) const {
+  if (stdio_fd < 0 || stdio_fd > 2) return false;
+  const auto& b = impl_->stdio_budget[stdio_fd];
+  return b && b->reached;
 }
 
 Result<std::optional<Extern>> ResolveWasiImport(Store& store, WasiContext& ctx,

@@ -69,6 +69,17 @@ struct WasiConfig {
   int stdin_fd = 0;
   int stdout_fd = 1;
   int stderr_fd = 2;
+  // Most bytes the guest may write to its stdout / stderr over its whole
+  // run (0: no limit). A write that would pass the limit is cut short at
+  // it; once there, fd_write and fd_pwrite on that fd fail with `fbig`
+  // (22), and fd_allocate / fd_filestat_set_size are not granted on it.
+  // WasiContext::OutputLimitReached tells the embedder.
+  uint64_t stdout_limit = 0;
+  uint64_t stderr_limit = 0;
+  // When set, the first write refused past stdout_limit ends the guest
+  // with a TrapKind::Host trap "stdout limit of N bytes exceeded" instead
+  // of returning `fbig` (a guest that ignores write errors cannot spin).
+  bool stdout_limit_ends_guest = false;
   // Most guest fds open at once (each holds one host fd); beyond it
   // path_open fails with `nfile`.
   uint32_t max_fds = 1024;
@@ -85,6 +96,10 @@ public:
   ~WasiContext();
   WasiContext(const WasiContext&) = delete;
   WasiContext& operator=(const WasiContext&) = delete;
+
+  // Whether the guest tried to write past stdout_limit (stdio_fd 1) or
+  // stderr_limit (stdio_fd 2).
+  bool OutputLimitReached(int stdio_fd) const;
 
   struct Impl;
   Impl& impl() { return *impl_; }

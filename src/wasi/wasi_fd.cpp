@@ -80,9 +80,30 @@ Errno Transfer(WasiCall& c, uint32_t fd, Rights need, uint32_t iovs,
   if (Errno err = LoadIovecs(mem, iovs, iovs_len, &iov); err != Errno::kSuccess)
     return err;
   const int h = e->host.get();
-  const int n = static_cast<int>(iov.size());
   const off_t off = offset ? static_cast<off_t>(*offset) : 0;
   ssize_t r;
+  if (write && e->budget) {
+    // A capped output: cut the write at what is left, refuse it past that.
+    OutputBudget& b = *e->budget;
+    uint64_t total = 0;
+    for (const struct iovec& v : iov)
+      total += v.iov_len;
+    if (total > b.left) b.reached = true;
+    if (total > 0 && b.left == 0) {
+      if (b.ends_guest)
+        c.trap = Trap{TrapKind::Host,
+                      "stdout limit of " + std::to_string(b.limit) +
+                          " bytes exceeded",
+                      0};
+      return Errno::kFbig;
+    }
+    uint64_t keep = b.left;
+    for (struct iovec& v : iov) {
+      v.iov_len = std::min<uint64_t>(v.iov_len, keep);
+      keep -= v.iov_len;
+    }
+  }
+  const int n = static_cast<int>(iov.size());
   if (write) {
     const bool pipe_like = IsPipeLike(*e);
     r = offset ? Retry([&] { return ::pwritev(h, iov.data(), n, off); })
@@ -94,6 +115,8 @@ Errno Transfer(WasiCall& c, uint32_t fd, Rights need, uint32_t iovs,
                : Retry([&] { return ::readv(h, iov.data(), n); });
   }
   if (r < 0) return ErrnoFromHost(errno);
+  if (write && e->budget)
+    e->budget->left -= std::min<uint64_t>(e->budget->left, uint64_t(r));
   mem.Store<uint32_t>(count_out, static_cast<uint32_t>(r));
   return Errno::kSuccess;
 }

@@ -56,7 +56,16 @@ FileType FileTypeFromMode(mode_t mode);
 // The rights an fd of this type can use at all.
 Rights RightsForType(FileType type);
 
+// What is left of a capped output stream (WasiConfig::stdout_limit).
+struct OutputBudget {
+  uint64_t left = 0;
+  bool reached = false;    // a write was refused or cut short
+  bool ends_guest = false; // a refused write traps (stdout_limit_ends_guest)
+  uint64_t limit = 0;
+};
+
 struct FdEntry {
+  std::shared_ptr<OutputBudget> budget; // null: uncapped
   UniqueFd host;
   FileType type = FileType::kUnknown;
   Rights base = 0;
@@ -95,6 +104,7 @@ struct WasiContext::Impl {
   std::vector<std::string> env; // "KEY=VALUE"
   wasi::FdTable fds;
   wasi::SandboxResolver resolver;
+  std::shared_ptr<wasi::OutputBudget> stdio_budget[3];
 
   Impl(uint32_t max_fds, wasi::PathBackend backend)
       : fds(max_fds), resolver(backend) {}
@@ -115,6 +125,8 @@ public:
   // The caller's "memory" export; an empty memory (every access faults)
   // when there is none.
   const GuestMemory& mem();
+  // Whether the store was interrupted (a blocking handler gives up).
+  bool interrupted() const { return store_.interrupted(); }
 
   // Set by a handler that ends the guest (proc_exit).
   std::optional<Trap> trap;

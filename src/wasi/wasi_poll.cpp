@@ -1,7 +1,10 @@
 // poll_oneoff: clock and fd_read/fd_write subscriptions over ppoll(2).
 //
 // The call blocks the calling thread until an event (a clock deadline, an
-// fd becoming ready, or an error on a subscription) is available.
+// fd becoming ready, or an error on a subscription) is available, or until
+// the store is interrupted (Store::Interrupt): it waits in slices of at most
+// kWaitSlice and, once interrupted, ends the guest with an "interrupted"
+// trap, as the guest's own code would at its next check.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -52,6 +55,9 @@ uint64_t Readable(int fd) {
   if (::ioctl(fd, FIONREAD, &n) == 0 && n > 0) return static_cast<uint64_t>(n);
   return 0;
 }
+
+// Longest single wait before checking Store::interrupted() again.
+constexpr uint64_t kWaitSliceNs = 5'000'000;
 
 } // namespace
 
@@ -137,6 +143,14 @@ Errno PollOneoff(WasiCall& c, uint32_t in, uint32_t out, uint32_t nsubs,
         if (!have_deadline || left < wait_ns) wait_ns = left;
         have_deadline = true;
       }
+    }
+    if (!immediate && c.interrupted()) {
+      c.trap = Trap::Of(TrapKind::Interrupted);
+      return Errno::kIntr;
+    }
+    if (!immediate && (!have_deadline || wait_ns > kWaitSliceNs)) {
+      wait_ns = kWaitSliceNs;
+      have_deadline = true;
     }
     struct timespec ts;
     ts.tv_sec = static_cast<time_t>(

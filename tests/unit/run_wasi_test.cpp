@@ -459,15 +459,16 @@ TEST_F(RunWasiTest, TimeoutInterruptsALoop) {
 
 TEST_F(RunWasiTest, TimeoutEndsAGuestBlockedInAHostCall) {
   NEED("nap");
-  // Sleeping in poll_oneoff: the interrupt flag is not seen until the sleep
-  // ends, so the watchdog ends the process after its grace period.
+  // Sleeping in poll_oneoff: the sleep waits in short slices and checks
+  // the store's interrupt flag, so the guest traps "interrupted" promptly.
   Output o = Weft({"run", "--timeout", "300ms", Program("nap"), "20000"});
   EXPECT_EQ(o.code, 134);
   EXPECT_EQ(o.out, "napping 20000 ms\n");
   EXPECT_EQ(o.err, "error: trap: interrupted (timeout 300ms expired)\n");
   EXPECT_GE(o.seconds, 0.3);
   EXPECT_LT(o.seconds, 3.0);
-  // Reading a pipe that never delivers anything.
+  // Reading a pipe that never delivers anything (fd_read blocks in the
+  // kernel: the watchdog ends the process after its grace period).
   NEED("cat");
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
