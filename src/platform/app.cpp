@@ -90,10 +90,13 @@ bool WriteFd(int fd, const std::string& data) {
   return ::lseek(fd, 0, SEEK_SET) == 0;
 }
 
-std::string ReadFd(int fd) {
+// At most `cap` bytes (the WASI output limit already bounds the file; the
+// cap keeps a sparse or oversized file from being read whole).
+std::string ReadFd(int fd, uint64_t cap) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || st.st_size <= 0) return {};
-  std::string out(static_cast<size_t>(st.st_size), '\0');
+  std::string out(
+      static_cast<size_t>(std::min<uint64_t>(uint64_t(st.st_size), cap)), '\0');
   size_t off = 0;
   while (off < out.size()) {
     ssize_t n = ::pread(fd, out.data() + off, out.size() - off,
@@ -440,6 +443,9 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
   cfg.stdin_fd = in.fd;
   cfg.stdout_fd = out.fd;
   cfg.stderr_fd = err.fd;
+  cfg.stdout_limit = fn.spec.max_response_size;
+  cfg.stderr_limit = fn.spec.max_log_size;
+  cfg.stdout_limit_ends_guest = true;
   auto ctx = WasiContext::Create(cfg);
   if (!ctx) return internal(ctx.error().message);
 
@@ -482,10 +488,12 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
     exit_status = static_cast<int>(std::min<uint32_t>(trap->exit_code, 255));
     trap.reset();
   }
+  const bool stdout_capped = (*ctx)->OutputLimitReached(1);
+  const bool stderr_capped = (*ctx)->OutputLimitReached(2);
   ctx->reset(); // closes the guest's copies of the stdio fds
 
   // Guest stderr: one log record per line.
-  const std::string errtext = ReadFd(err.fd);
+  const std::string errtext = ReadFd(err.fd, fn.spec.max_log_size);
   size_t pos = 0;
   while (pos < errtext.size()) {
     size_t nl = errtext.find('\n', pos);
@@ -498,7 +506,25 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
     f["stream"] = "stderr";
     log.Log("info", line, f);
   }
+  auto truncated = [&](size_t stream, const char* key, uint64_t limit) {
+    counters.output_truncated[stream].fetch_add(1, std::memory_order_relaxed);
+    nlohmann::json f = fields();
+    f["stream"] = stream ? "stderr" : "stdout";
+    f[key] = limit;
+    log.Log(stream ? "warn" : "error",
+            stream ? "guest stderr truncated at max_log_size"
+                   : "guest output exceeded max_response_size",
+            f);
+  };
+  if (stderr_capped) truncated(1, "max_log_size", fn.spec.max_log_size);
   if (!link_error.empty()) return internal(link_error);
+  if (stdout_capped &&
+      !(trap && trap->kind == TrapKind::Interrupted && expired)) {
+    truncated(0, "max_response_size", fn.spec.max_response_size);
+    return TextResponse(500, "500 Internal Server Error: response larger "
+                             "than max_response_size (request " +
+                                 req.request_id + ")\n");
+  }
   if (trap) {
     if (trap->kind == TrapKind::Interrupted && expired) {
       counters.timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -522,7 +548,8 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
   if (exit_status && *exit_status != 0)
     return internal("guest exited with status " + std::to_string(*exit_status));
   std::string why;
-  std::optional<WagiResponse> r = ParseCgiOutput(ReadFd(out.fd), why);
+  std::optional<WagiResponse> r =
+      ParseCgiOutput(ReadFd(out.fd, fn.spec.max_response_size), why);
   if (!r) return internal(why);
   return std::move(*r);
 }

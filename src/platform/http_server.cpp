@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -30,6 +34,57 @@ using Clock = std::chrono::steady_clock;
 
 class Session;
 
+// Runs guests off a worker's I/O thread, so a guest that spins until its
+// timeout holds one guest thread, never the other connections of its
+// worker. Each guest thread has its own WorkerContext (interrupt-clock
+// slot, metrics shard). The queue is per worker: no lock shared by all.
+class GuestRunner {
+public:
+  using Job = std::function<void(WorkerContext&)>;
+  GuestRunner(std::vector<WorkerContext> contexts) : ctx_(std::move(contexts)) {
+    for (size_t i = 0; i < ctx_.size(); ++i)
+      threads_.emplace_back([this, i] { Run(ctx_[i]); });
+  }
+  // Runs the jobs already queued, then joins.
+  ~GuestRunner() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_)
+      t.join();
+  }
+  void Post(Job job) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+private:
+  void Run(WorkerContext& ctx) {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job(ctx);
+    }
+  }
+  std::vector<WorkerContext> ctx_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 struct Worker {
   size_t index = 0;
   asio::io_context ioc{1};
@@ -39,6 +94,7 @@ struct Worker {
   bool draining = false;
   uint64_t next_request = 0;
   WorkerContext ctx;
+  std::unique_ptr<GuestRunner> guests;
   std::thread thread;
 };
 
@@ -73,7 +129,7 @@ public:
   // Drain: a connection waiting for a request is closed now; one writing a
   // response closes after it.
   void StopIfIdle() {
-    if (writing_) return;
+    if (writing_ || running_) return;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
@@ -203,12 +259,40 @@ private:
       w.server_port = shared_.server_port;
       w.remote_addr = remote_;
       w.request_id = request_id;
-      resp = InvokeFunction(worker_.ctx, *fn, w);
+      // The guest runs on one of the worker's guest threads; the response
+      // is written back here, on the I/O thread. The work guard keeps the
+      // worker's io_context running (a drain waits for it).
+      running_ = true;
+      worker_.guests->Post(
+          [self = shared_from_this(), fn, w = std::move(w), t0, fidx,
+           fname = std::move(fname), method, path, request_id,
+           work = std::make_shared<
+               asio::executor_work_guard<asio::io_context::executor_type>>(
+               worker_.ioc.get_executor())](WorkerContext& ctx) mutable {
+            WagiResponse r = InvokeFunction(ctx, *fn, w);
+            asio::post(
+                self->worker_.ioc,
+                [self, r = std::move(r), t0, fidx, fname = std::move(fname),
+                 method = std::move(method), path = std::move(path),
+                 request_id = std::move(request_id)]() mutable {
+                  self->running_ = false;
+                  self->Finish(r, t0, fidx, fname, method, path, request_id);
+                });
+            work.reset();
+          });
+      return;
     } else {
       resp.status = 404;
       resp.headers.emplace_back("Content-Type", "text/plain");
       resp.body = "404 Not Found\n";
     }
+    Finish(resp, t0, fidx, fname, method, path, request_id);
+  }
+
+  void Finish(WagiResponse& resp, Clock::time_point t0, size_t fidx,
+              const std::string& fname, const std::string& method,
+              const std::string& path, const std::string& request_id) {
+    auto& req = parser_->get();
     const bool keep_alive = req.keep_alive() && !worker_.draining;
     const bool head = req.method() == http::verb::head;
     const size_t bytes = resp.body.size();
@@ -298,6 +382,7 @@ private:
   Shared& shared_;
   std::string remote_;
   bool writing_ = false;
+  bool running_ = false; // a guest is answering the current request
 };
 
 } // namespace
@@ -308,8 +393,12 @@ int Serve(App& app, const ServeOptions& options, const Logger& logger) {
   std::vector<std::string> names;
   for (const auto& f : app.functions)
     names.push_back(f->spec.name);
-  Metrics metrics(n, names);
-  InterruptClock clock(n);
+  // Guest threads per worker: a few guests may block (spin to their
+  // timeout, wait on a host call) without delaying the worker's others.
+  const size_t guest_threads = std::max<size_t>(1, options.guest_threads);
+  // Shards and clock slots: the I/O workers', then every guest thread's.
+  Metrics metrics(n + n * guest_threads, names);
+  InterruptClock clock(n + n * guest_threads);
 
   Shared shared;
   shared.app = &app;
@@ -357,6 +446,16 @@ int Serve(App& app, const ServeOptions& options, const Logger& logger) {
     w->ctx.metrics = &metrics;
     w->ctx.logger = &logger;
     w->ctx.clock = &clock;
+    std::vector<WorkerContext> guest_ctx(guest_threads);
+    for (size_t k = 0; k < guest_threads; ++k) {
+      WorkerContext& g = guest_ctx[k];
+      g.index = n + i * guest_threads + k;
+      g.app = &app;
+      g.metrics = &metrics;
+      g.logger = &logger;
+      g.clock = &clock;
+    }
+    w->guests = std::make_unique<GuestRunner>(std::move(guest_ctx));
     workers.push_back(std::move(w));
   }
   // Signals are handled on the main io_context; the workers block them.
@@ -421,6 +520,8 @@ int Serve(App& app, const ServeOptions& options, const Logger& logger) {
   main_ioc.run();
   for (auto& w : workers)
     w->thread.join();
+  for (auto& w : workers)
+    w->guests.reset();
   logger.Log("info", "stopped", nlohmann::json::object());
   return 0;
 }

@@ -114,7 +114,9 @@ FunctionSpec ParseFunction(const toml::table& t,
                                               "allowed_outbound_hosts",
                                               "memory_limit",
                                               "timeout",
-                                              "max_concurrency"};
+                                              "max_concurrency",
+                                              "max_response_size",
+                                              "max_log_size"};
   CheckKeys(t, kKeys, "[[function]]");
   FunctionSpec f;
   f.line = t.source().begin.line;
@@ -182,6 +184,21 @@ FunctionSpec ParseFunction(const toml::table& t,
         c->as_integer()->get() > 1000000)
       Fail(c->source(), "max_concurrency must be an integer from 1 to 1000000");
     f.max_concurrency = static_cast<uint32_t>(c->as_integer()->get());
+  }
+  for (auto [key, out] : {std::pair{"max_response_size", &f.max_response_size},
+                          std::pair{"max_log_size", &f.max_log_size}}) {
+    const toml::node* n = t.get(key);
+    if (!n) continue;
+    std::optional<uint64_t> bytes;
+    if (n->is_integer() && n->as_integer()->get() > 0)
+      bytes = static_cast<uint64_t>(n->as_integer()->get());
+    else if (n->is_string())
+      bytes = ParseByteSize(n->as_string()->get());
+    if (!bytes || *bytes < 1024 || *bytes > (uint64_t{1} << 30))
+      Fail(n->source(), std::string(key) +
+                            " must be a size from 1KiB to 1GiB, like "
+                            "\"16MiB\"");
+    *out = *bytes;
   }
   return f;
 }

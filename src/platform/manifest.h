@@ -35,7 +35,9 @@ struct FunctionSpec {
   std::vector<std::string> allowed_outbound_hosts;
   std::optional<uint64_t> memory_limit; // bytes
   std::chrono::nanoseconds timeout = std::chrono::seconds(30);
-  uint32_t max_concurrency = 0; // 0: no limit of its own
+  uint32_t max_concurrency = 0;             // 0: no limit of its own
+  uint64_t max_response_size = 16ull << 20; // bytes of guest stdout
+  uint64_t max_log_size = 64ull << 10;      // bytes of guest stderr
   uint32_t line = 0; // where the [[function]] table starts, for messages
   uint32_t module_line = 0;
 };

@@ -1,6 +1,7 @@
 // `weft serve`'s HTTP/1.1 server (Boost.Beast): N workers, each with its
-// own io_context running its connections and the guests they call; one
-// acceptor hands new connections to the workers in turn.
+// own io_context running its connections and a few guest threads running
+// the guests they call; one acceptor hands new connections to the workers
+// in turn.
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,9 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 3000; // 0: an ephemeral port (printed when listening)
   size_t workers = 0;   // 0: one per core
+  // Threads per worker that run guests (the worker's thread only does
+  // I/O), so a guest stuck until its timeout delays no other request.
+  size_t guest_threads = 4;
   size_t max_connections = 10000;
   size_t max_header_bytes = 16 * 1024;      // beyond: 431
   size_t max_body_bytes = 16 * 1024 * 1024; // beyond: 413

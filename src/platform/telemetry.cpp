@@ -162,6 +162,20 @@ std::string Metrics::Render() const {
                              return c.timeouts.load(std::memory_order_relaxed);
                            })) +
         "\n";
+  out += "# HELP weft_guest_output_truncated_total Requests whose guest "
+         "wrote past its output cap (stream=\"stdout\": max_response_size, "
+         "the request failed; \"stderr\": max_log_size).\n"
+         "# TYPE weft_guest_output_truncated_total counter\n";
+  for (size_t f = 0; f < names_.size(); ++f)
+    for (size_t k = 0; k < 2; ++k)
+      out += "weft_guest_output_truncated_total{function=\"" + label(f) +
+             "\",stream=\"" + (k ? "stderr" : "stdout") + "\"} " +
+             std::to_string(sum(f,
+                                [&](const FunctionCounters& c) {
+                                  return c.output_truncated[k].load(
+                                      std::memory_order_relaxed);
+                                })) +
+             "\n";
   out += "# HELP weft_instances_live Guest instances alive now.\n"
          "# TYPE weft_instances_live gauge\nweft_instances_live " +
          std::to_string(instances_live.load()) + "\n";

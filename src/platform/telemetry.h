@@ -44,6 +44,9 @@ struct FunctionCounters {
   std::atomic<uint64_t> latency_sum_ns{0};
   std::array<std::atomic<uint64_t>, kTrapKinds> traps{};
   std::atomic<uint64_t> timeouts{0};
+  // Requests whose guest wrote past max_response_size (stdout, [0]) or
+  // max_log_size (stderr, [1]).
+  std::array<std::atomic<uint64_t>, 2> output_truncated{};
 };
 
 class Metrics {

@@ -517,4 +517,100 @@ TEST_F(ServeTest, KvCounterSurvivesRestart) {
   EXPECT_EQ(Request(s.port(), "GET", "/").body, "visits: 3\n");
 }
 
+// A guest that prints without end: its stdout is capped at
+// max_response_size, the request ends 500 at once (not at its timeout),
+// with a log line and a metric; stderr is capped at max_log_size and the
+// guest sees its writes fail but still answers.
+TEST_F(ServeTest, GuestOutputIsCapped) {
+  if (!fs::exists(Guest("wagi_flood"))) GTEST_SKIP() << "wagi_flood not built";
+  Server s(dir_, "[app]\nname = \"t\"\n" +
+                     Function("flood", "/flood", "wagi_flood",
+                              "max_response_size = \"1MiB\"\n"
+                              "max_log_size = \"4KiB\"\ntimeout = \"20s\"") +
+                     Function("counter", "/counter", "wagi_counter"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  auto t0 = std::chrono::steady_clock::now();
+  Response r = Request(s.port(), "GET", "/flood?stdout");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("max_response_size"), std::string::npos) << r.body;
+  EXPECT_LT(r.body.size(), 1000u);
+
+  Response e = Request(s.port(), "GET", "/flood?stderr");
+  EXPECT_EQ(e.status, 200);
+  EXPECT_EQ(e.body, "stderr took 4096 bytes\n");
+  EXPECT_EQ(Request(s.port(), "GET", "/counter").body, "count=1\n");
+
+  const std::string log = s.log();
+  EXPECT_TRUE(std::regex_search(
+      log,
+      std::regex(
+          R"re(\{[^\n]*"max_response_size":1048576,[^\n]*"msg":"guest output exceeded max_response_size")re")))
+      << log.substr(0, 4000);
+  EXPECT_NE(log.find("guest stderr truncated at max_log_size"),
+            std::string::npos);
+  Response m = Request(s.port(), "GET", "/metrics");
+  EXPECT_NE(m.body.find("weft_guest_output_truncated_total{function=\"flood\","
+                        "stream=\"stdout\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("weft_guest_output_truncated_total{function=\"flood\","
+                        "stream=\"stderr\"} 1"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("weft_guest_output_truncated_total{function="
+                        "\"counter\",stream=\"stdout\"} 0"),
+            std::string::npos);
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
+// A guest blocked in a host call (sleeping in poll_oneoff) is interrupted
+// at its timeout like a spinning one: 504 well before its sleep ends.
+TEST_F(ServeTest, TimeoutInterruptsAGuestSleepingInAHostCall) {
+  if (!fs::exists(Guest("wagi_sleep"))) GTEST_SKIP() << "wagi_sleep not built";
+  Server s(dir_, "[app]\nname = \"t\"\n" + Function("nap", "/nap", "wagi_sleep",
+                                                    "timeout = \"300ms\""));
+  ASSERT_GT(s.port(), 0) << s.log();
+  EXPECT_EQ(Request(s.port(), "GET", "/nap?20").body, "slept 20 ms\n");
+  auto t0 = std::chrono::steady_clock::now();
+  Response r = Request(s.port(), "GET", "/nap?10000");
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.status, 504);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 1s);
+  Response m = Request(s.port(), "GET", "/metrics");
+  EXPECT_NE(m.body.find("weft_timeouts_total{function=\"nap\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
+// The echo example (C++): method, headers and body come back.
+TEST_F(ServeTest, EchoExample) {
+  const fs::path app = fs::path(WEFT_EXAMPLES_DIR) / "echo";
+  if (!fs::exists(app / "echo.wasm")) GTEST_SKIP() << "echo not built";
+  fs::create_directories(dir_);
+  fs::copy_file(app / "echo.wasm", dir_ / "echo.wasm");
+  Server s(dir_, ReadAll(app / "weft.toml"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  Response r = Request(s.port(), "POST", "/echo/a/b?x=1", "hello\nbody",
+                       "X-Thing: 42\r\nContent-Type: text/x-demo\r\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(r.body, "method: POST\n"
+                    "path: /echo/a/b\n"
+                    "query: x=1\n"
+                    "header: Connection: close\n"
+                    "header: Host: 127.0.0.1\n"
+                    "header: X-Thing: 42\n"
+                    "header: Content-Type: text/x-demo\n"
+                    "body (10 bytes):\nhello\nbody");
+  Response g = Request(s.port(), "GET", "/echo");
+  EXPECT_EQ(g.status, 200);
+  EXPECT_NE(g.body.find("method: GET\npath: /echo\n"), std::string::npos)
+      << g.body;
+  EXPECT_NE(g.body.find("body (0 bytes):\n"), std::string::npos);
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
 } // namespace
