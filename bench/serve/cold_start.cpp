@@ -8,8 +8,14 @@
 //     variant, in µs per instance:
 //       instance_us      WasiContext + Store + bind + Instantiate
 //       instantiate_us   Store + bind + Instantiate (no WasiContext/memfds)
+//       start_call_us    only Call(_start) of a ready instance (the guest)
 //       request_us       InvokeFunction: the whole guest side of a request
-//                        (instance + _start + CGI parse), no HTTP
+//                        (instance + _start + CGI parse), no HTTP, the
+//                        instance made on the request path
+//       request_pooled_us  the same with the worker's ready instance
+//                        (made by PrepareInstances, untimed)
+//       prepare_off_path_us  PrepareInstances after each request (what
+//                        the server does once the response is sent)
 //
 //   weft_bench_cold_start first-request WEFT_BINARY WASM N [PORT]
 //     Generates an app of N copies of WASM (routes /f0 ... /f<N-1>) in a
@@ -134,6 +140,35 @@ int InstanceBench(const std::string& dir, int iters) {
   time("instance_us", [&] { full(true); });
   time("instantiate_us", [&] { full(false); });
 
+  // Only the guest's own run: Call(_start) on an instance made untimed.
+  {
+    double call = 0;
+    for (int i = 0; i < iters; ++i) {
+      int fds[3];
+      for (int& fd : fds)
+        fd = memfd_create("stdio", MFD_CLOEXEC);
+      WasiConfig cfg;
+      cfg.args = {fn.spec.name};
+      cfg.stdin_fd = fds[0];
+      cfg.stdout_fd = fds[1];
+      cfg.stderr_fd = fds[2];
+      auto ctx = WasiContext::Create(cfg);
+      if (!ctx) Die(ctx.error().message);
+      Store store(*fn.engine);
+      if (!Bind(store, **ctx, mod, imports)) Die("cannot bind imports");
+      InstantiateResult inst = store.Instantiate(fn.compiled, imports);
+      if (!inst.instance) Die("instantiate failed");
+      FuncInst* start = inst.instance->GetExport("_start")->func();
+      auto t0 = Clock::now();
+      CallResult r = store.Call(start, {});
+      call += Us(Clock::now() - t0);
+      if (WasiExitStatus(r) != 0) Die("_start failed");
+      for (int fd : fds)
+        ::close(fd);
+    }
+    std::printf("start_call_us=%.2f\n", call / iters);
+  }
+
   Metrics metrics(1, {fn.spec.name});
   Logger logger(true);
   InterruptClock clock(1);
@@ -149,10 +184,32 @@ int InstanceBench(const std::string& dir, int iters) {
   req.server_port = "3000";
   req.remote_addr = "127.0.0.1";
   req.request_id = "bench";
-  time("request_us", [&] {
+  auto invoke = [&] {
     WagiResponse r = InvokeFunction(w, fn, req);
-    if (r.status != 200) Die("status " + std::to_string(r.status));
+    if (r.status != 200 || r.body != "hello from weft\n")
+      Die("status " + std::to_string(r.status) + ": " + r.body);
+  };
+  // No ready instance: the instance is made on the request path.
+  time("request_us", [&] {
+    invoke();
+    w.to_prepare.clear();
+    w.retired.clear(); // the used instance destroyed on the path too
   });
+  // With the worker's ready instance (PrepareInstances, what the server
+  // runs after each response, outside the timed part).
+  double on_path = 0, off_path = 0;
+  PrepareInstances(w);
+  for (int i = 0; i < iters; ++i) {
+    auto t0 = Clock::now();
+    invoke();
+    auto t1 = Clock::now();
+    PrepareInstances(w);
+    auto t2 = Clock::now();
+    on_path += Us(t1 - t0);
+    off_path += Us(t2 - t1);
+  }
+  std::printf("request_pooled_us=%.2f\n", on_path / iters);
+  std::printf("prepare_off_path_us=%.2f\n", off_path / iters);
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "wasi/wasi.h"
+#include "wasi/wasi_internal.h"
 
 extern char** environ;
 
@@ -399,6 +400,112 @@ void InterruptClock::Run() {
   }
 }
 
+struct ReadyInstance {
+  int in = -1, out = -1, err = -1; // host memfds: the guest's stdio
+  std::unique_ptr<WasiContext> ctx;
+  std::unique_ptr<Store> store; // destroyed before ctx (its imports use it)
+  std::vector<Extern> imports;
+  Instance* instance = nullptr; // null: instantiate on the request path
+  ~ReadyInstance() {
+    store.reset();
+    ctx.reset();
+    for (int fd : {in, out, err})
+      if (fd >= 0) ::close(fd);
+  }
+};
+
+void ReadyInstanceDeleter::operator()(ReadyInstance* r) const { delete r; }
+
+namespace {
+
+// Memfds + WASI context (no environment yet: WAGI's comes with the
+// request) + Store + bound imports, and the instance when `instantiate`.
+ReadyInstancePtr MakeReady(const Function& fn, bool instantiate,
+                           std::string& error) {
+  ReadyInstancePtr r(new ReadyInstance);
+  r->in = MemFd("weft-stdin");
+  r->out = MemFd("weft-stdout");
+  r->err = MemFd("weft-stderr");
+  if (r->in < 0 || r->out < 0 || r->err < 0) {
+    error = std::string("memfd_create: ") + std::strerror(errno);
+    return nullptr;
+  }
+  WasiConfig cfg;
+  cfg.args = {fn.spec.name};
+  cfg.preopens = fn.spec.files;
+  cfg.stdin_fd = r->in;
+  cfg.stdout_fd = r->out;
+  cfg.stderr_fd = r->err;
+  cfg.stdout_limit = fn.spec.max_response_size;
+  cfg.stderr_limit = fn.spec.max_log_size;
+  cfg.stdout_limit_ends_guest = true;
+  auto ctx = WasiContext::Create(cfg);
+  if (!ctx) {
+    error = ctx.error().message;
+    return nullptr;
+  }
+  r->ctx = std::move(*ctx);
+  r->store = std::make_unique<Store>(*fn.engine);
+  auto imports = BindImports(*r->store, *r->ctx, fn.compiled->module());
+  if (!imports) {
+    error = imports.error().message;
+    return nullptr;
+  }
+  r->imports = std::move(*imports);
+  if (instantiate) {
+    InstantiateResult inst = r->store->Instantiate(fn.compiled, r->imports);
+    if (!inst.instance) {
+      error = inst.link_error ? inst.link_error->message
+              : inst.trap     ? TrapReason(*inst.trap)
+                              : "instantiation failed";
+      return nullptr;
+    }
+    r->instance = inst.instance;
+  }
+  return r;
+}
+
+// The request's WAGI environment, checked as WasiContext::Create would.
+bool SetEnv(WasiContext& ctx,
+            const std::vector<std::pair<std::string, std::string>>& env,
+            std::string& error) {
+  std::vector<std::string>& out = ctx.impl().env;
+  out.clear();
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) {
+    if (k.empty() || k.find('=') != std::string::npos ||
+        k.find('\0') != std::string::npos ||
+        v.find('\0') != std::string::npos) {
+      error = "wasi: invalid environment variable name \"" + k + "\"";
+      return false;
+    }
+    out.push_back(k + "=" + v);
+  }
+  return true;
+}
+
+} // namespace
+
+void PrepareInstances(WorkerContext& w) {
+  w.retired.clear();
+  std::vector<size_t> todo;
+  todo.swap(w.to_prepare);
+  for (size_t i : todo) {
+    if (w.ready_count >= kMaxReadyPerWorker) return;
+    if (i >= w.ready.size() || w.ready[i]) continue;
+    const Function& fn = *w.app->functions[i];
+    // A start function is guest code: it runs on the request path, under
+    // the request's deadline.
+    const bool instantiate = !fn.compiled->module().start.has_value();
+    std::string ignored; // the request path reports the error
+    ReadyInstancePtr r = MakeReady(fn, instantiate, ignored);
+    if (!r && instantiate) r = MakeReady(fn, false, ignored);
+    if (!r) continue;
+    w.ready[i] = std::move(r);
+    ++w.ready_count;
+  }
+}
+
 WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
                             const WagiRequest& req) {
   FunctionCounters& counters = w.metrics->At(w.index, fn.index);
@@ -429,32 +536,42 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
     return r;
   }
 
-  Fd in(MemFd("weft-stdin")), out(MemFd("weft-stdout")),
-      err(MemFd("weft-stderr"));
-  if (in.fd < 0 || out.fd < 0 || err.fd < 0)
-    return internal(std::string("memfd_create: ") + std::strerror(errno));
+  // The worker's ready instance of `fn` (made after its previous request
+  // here), else one made now; either way used for this request only.
+  if (w.ready.size() < w.app->functions.size())
+    w.ready.resize(w.app->functions.size());
+  ReadyInstancePtr ready = std::move(w.ready[fn.index]);
+  if (ready) --w.ready_count;
+  w.to_prepare.push_back(fn.index);
+  if (!ready) {
+    std::string why;
+    ready = MakeReady(fn, false, why);
+    if (!ready) return internal(why);
+  }
+  // Used once, then destroyed off the request path (PrepareInstances):
+  // tearing down a Store (unmapping its memory) costs as much as making it.
+  struct Retire {
+    WorkerContext& w;
+    ReadyInstancePtr& r;
+    ~Retire() {
+      if (r) w.retired.push_back(std::move(r));
+    }
+  } retire{w, ready};
+  const struct { int fd; } in{ready->in}, out{ready->out}, err{ready->err};
   if (!WriteFd(in.fd, req.body))
     return internal("cannot write the request body to the guest's stdin");
-
-  WasiConfig cfg;
-  cfg.args = {fn.spec.name};
-  cfg.env = WagiEnv(fn, req);
-  cfg.preopens = fn.spec.files;
-  cfg.stdin_fd = in.fd;
-  cfg.stdout_fd = out.fd;
-  cfg.stderr_fd = err.fd;
-  cfg.stdout_limit = fn.spec.max_response_size;
-  cfg.stderr_limit = fn.spec.max_log_size;
-  cfg.stdout_limit_ends_guest = true;
-  auto ctx = WasiContext::Create(cfg);
-  if (!ctx) return internal(ctx.error().message);
+  {
+    std::string why;
+    if (!SetEnv(*ready->ctx, WagiEnv(fn, req), why)) return internal(why);
+  }
+  std::unique_ptr<WasiContext>* ctx = &ready->ctx;
 
   std::optional<Trap> trap;
   std::optional<int> exit_status;
   bool expired = false;
   std::string link_error;
   {
-    Store store(*fn.engine);
+    Store& store = *ready->store;
     caps::RequestCaps rc;
     rc.grants = &fn.grants;
     rc.request_id = req.request_id;
@@ -465,12 +582,12 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
       log.Log(caps::LogLevelName(level), message, f);
     };
     caps::ScopedRequestCaps scope(&rc);
-    auto imports = BindImports(store, **ctx, fn.compiled->module());
-    if (!imports) return internal(imports.error().message);
     w.metrics->instances_live.fetch_add(1, std::memory_order_relaxed);
     w.clock->Arm(w.index, &store,
                  std::chrono::steady_clock::now() + fn.spec.timeout);
-    InstantiateResult inst = store.Instantiate(fn.compiled, *imports);
+    InstantiateResult inst;
+    inst.instance = ready->instance;
+    if (!inst.instance) inst = store.Instantiate(fn.compiled, ready->imports);
     if (inst.link_error) {
       link_error = inst.link_error->message;
     } else if (inst.trap) {

@@ -115,6 +115,22 @@ private:
   std::thread thread_;
 };
 
+// An instance made ready for exactly one request: its stdio memfds, its
+// WASI context, its Store with the imports bound and (unless the module
+// has a start function, which must run under the request's deadline) the
+// module instantiated. Never reused: a request gets a fresh instance, only
+// made before the request arrives instead of while it waits.
+struct ReadyInstance;
+struct ReadyInstanceDeleter {
+  void operator()(ReadyInstance* r) const;
+};
+using ReadyInstancePtr = std::unique_ptr<ReadyInstance, ReadyInstanceDeleter>;
+
+// Most ready instances one worker keeps (each holds 6 fds and an 8 GiB
+// address-space reservation); functions beyond it are instantiated on the
+// request path.
+inline constexpr size_t kMaxReadyPerWorker = 256;
+
 // Per-worker state for running guests.
 struct WorkerContext {
   size_t index = 0;
@@ -122,13 +138,26 @@ struct WorkerContext {
   Metrics* metrics = nullptr;
   const Logger* logger = nullptr;
   InterruptClock* clock = nullptr;
+  // The next instance of each function (by Function::index) on this
+  // worker, made by PrepareInstances after the function's previous
+  // request; null until the function is first called here.
+  std::vector<ReadyInstancePtr> ready;
+  size_t ready_count = 0;
+  std::vector<size_t> to_prepare;        // functions whose instance was taken
+  std::vector<ReadyInstancePtr> retired; // used; destroyed off the path
 };
 
-// Runs `fn` for one request in a fresh instance (a fresh Store per
-// request in this version) and builds the HTTP response: the guest's CGI
-// output; 500 on a trap, a non-zero exit or malformed output; 504 when it
-// ran past its timeout; 503 (Retry-After: 1) past max_concurrency.
-// Records traps and timeouts in the worker's counters and logs them.
+// Destroys the instances used since the last call and makes a ready one
+// for every function InvokeFunction took one from (off the request path:
+// the server calls it once the response is on its way).
+void PrepareInstances(WorkerContext& w);
+
+// Runs `fn` for one request in a fresh instance (the worker's ready one,
+// else one made now; never one that served a request before) and builds the
+// HTTP response: the guest's CGI output; 500 on a trap, a non-zero exit or
+// malformed output; 504 when it ran past its timeout; 503 (Retry-After: 1) past
+// max_concurrency. Records traps and timeouts in the worker's counters and logs
+// them.
 WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
                             const WagiRequest& req);
 

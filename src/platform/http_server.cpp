@@ -279,6 +279,9 @@ private:
                   self->Finish(r, t0, fidx, fname, method, path, request_id);
                 });
             work.reset();
+            // The next instance of the function, made once the response
+            // is on its way.
+            if (!ctx.to_prepare.empty()) PrepareInstances(ctx);
           });
       return;
     } else {
