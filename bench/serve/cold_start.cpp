@@ -25,6 +25,11 @@
 //     at start-up), then once more (warm). Prints the median, p99 and max
 //     of both, in µs. Fails if any response is not 200.
 //
+//   weft_bench_cold_start code-rss WASM N
+//     Compiles WASM N times (one Engine each, as LoadApp does) and prints
+//     the resident memory per compiled copy: the "code" part of a deployed
+//     function, for bench/serve/density.sh.
+//
 // Build target: weft_bench_cold_start (bench/CMakeLists.txt).
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -260,13 +265,15 @@ int FirstRequestBench(const std::string& weft, const std::string& wasm, int n,
   const fs::path dir = fs::temp_directory_path() /
                        ("weft-cold-start-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  fs::copy_file(wasm, dir / "f.wasm", fs::copy_options::overwrite_existing);
+  for (int i = 0; i < n; ++i) // distinct files: nothing shared by path
+    fs::copy_file(wasm, dir / ("f" + std::to_string(i) + ".wasm"),
+                  fs::copy_options::overwrite_existing);
   {
     std::ofstream m(dir / "weft.toml");
     m << "[app]\nname = \"cold\"\n";
     for (int i = 0; i < n; ++i)
       m << "\n[[function]]\nname = \"f" << i << "\"\nroute = \"/f" << i
-        << "\"\nmodule = \"f.wasm\"\nmemory_limit = \"16MiB\"\n";
+        << "\"\nmodule = \"f" << i << ".wasm\"\nmemory_limit = \"16MiB\"\n";
   }
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -308,19 +315,50 @@ int FirstRequestBench(const std::string& weft, const std::string& wasm, int n,
   return 0;
 }
 
+long RssKb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  return 0;
+}
+
+// The resident memory of a function's compiled code: N compilations of
+// WASM, each with its own Engine, as LoadApp does.
+int CodeRss(const std::string& wasm, int n) {
+  std::ifstream in(wasm, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  std::vector<std::unique_ptr<Engine>> engines;
+  std::vector<std::shared_ptr<const CompiledModule>> code;
+  const long before = RssKb();
+  for (int i = 0; i < n; ++i) {
+    engines.push_back(std::make_unique<Engine>());
+    auto c = CompileModule(*engines.back(), bytes);
+    if (!c) Die(c.error().message);
+    code.push_back(*c);
+  }
+  std::printf("code_rss_kb_per_function=%.1f\n",
+              static_cast<double>(RssKb() - before) / n);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "instance" && argc >= 3)
     return InstanceBench(argv[2], argc > 3 ? std::atoi(argv[3]) : 20000);
+  if (mode == "code-rss" && argc >= 4)
+    return CodeRss(argv[2], std::atoi(argv[3]));
   if (mode == "first-request" && argc >= 5)
     return FirstRequestBench(
         argv[2], argv[3], std::atoi(argv[4]),
         static_cast<uint16_t>(argc > 5 ? std::atoi(argv[5]) : 18431));
   std::fprintf(stderr,
                "usage: %s instance APP_DIR [ITERS]\n"
-               "       %s first-request WEFT WASM N [PORT]\n",
-               argv[0], argv[0]);
+               "       %s first-request WEFT WASM N [PORT]\n"
+               "       %s code-rss WASM N\n",
+               argv[0], argv[0], argv[0]);
   return 2;
 }
