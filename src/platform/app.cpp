@@ -1,6 +1,7 @@
 #include "platform/app.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -414,8 +415,6 @@ struct ReadyInstance {
   }
 };
 
-void ReadyInstanceDeleter::operator()(ReadyInstance* r) const { delete r; }
-
 namespace {
 
 // Memfds + WASI context (no environment yet: WAGI's comes with the
@@ -486,12 +485,36 @@ bool SetEnv(WasiContext& ctx,
 
 } // namespace
 
+namespace {
+
+// Ready instances in the whole process, and the most allowed: each holds
+// 6 fds (3 memfds and the WASI context's copies), and together they may
+// use a quarter of RLIMIT_NOFILE, leaving the rest to connections.
+std::atomic<size_t> g_ready_instances{0};
+
+size_t MaxReadyInstances() {
+  static const size_t max = [] {
+    struct rlimit rl {};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+      return size_t{4096};
+    return static_cast<size_t>(rl.rlim_cur) / 4 / 6;
+  }();
+  return max;
+}
+
+} // namespace
+
+void ReadyInstanceDeleter::operator()(ReadyInstance* r) const { delete r; }
+
 void PrepareInstances(WorkerContext& w) {
   w.retired.clear();
   std::vector<size_t> todo;
   todo.swap(w.to_prepare);
   for (size_t i : todo) {
-    if (w.ready_count >= kMaxReadyPerWorker) return;
+    if (w.ready_count >= kMaxReadyPerWorker ||
+        g_ready_instances.load(std::memory_order_relaxed) >=
+            MaxReadyInstances())
+      return;
     if (i >= w.ready.size() || w.ready[i]) continue;
     const Function& fn = *w.app->functions[i];
     // A start function is guest code: it runs on the request path, under
@@ -503,6 +526,7 @@ void PrepareInstances(WorkerContext& w) {
     if (!r) continue;
     w.ready[i] = std::move(r);
     ++w.ready_count;
+    g_ready_instances.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -541,7 +565,10 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
   if (w.ready.size() < w.app->functions.size())
     w.ready.resize(w.app->functions.size());
   ReadyInstancePtr ready = std::move(w.ready[fn.index]);
-  if (ready) --w.ready_count;
+  if (ready) {
+    --w.ready_count;
+    g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
+  }
   w.to_prepare.push_back(fn.index);
   if (!ready) {
     std::string why;

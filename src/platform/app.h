@@ -128,7 +128,8 @@ using ReadyInstancePtr = std::unique_ptr<ReadyInstance, ReadyInstanceDeleter>;
 
 // Most ready instances one worker keeps (each holds 6 fds and an 8 GiB
 // address-space reservation); functions beyond it are instantiated on the
-// request path.
+// request path. The whole process also keeps at most RLIMIT_NOFILE / 24
+// (their fds stay within a quarter of the limit).
 inline constexpr size_t kMaxReadyPerWorker = 256;
 
 // Per-worker state for running guests.
