@@ -407,6 +407,7 @@ struct ReadyInstance {
   std::unique_ptr<Store> store; // destroyed before ctx (its imports use it)
   std::vector<Extern> imports;
   Instance* instance = nullptr; // null: instantiate on the request path
+  bool counted = false; // in g_ready_instances (kept in a WorkerContext)
   ~ReadyInstance() {
     store.reset();
     ctx.reset();
@@ -504,7 +505,10 @@ size_t MaxReadyInstances() {
 
 } // namespace
 
-void ReadyInstanceDeleter::operator()(ReadyInstance* r) const { delete r; }
+void ReadyInstanceDeleter::operator()(ReadyInstance* r) const {
+  if (r->counted) g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
+  delete r;
+}
 
 void PrepareInstances(WorkerContext& w) {
   w.retired.clear();
@@ -527,6 +531,7 @@ void PrepareInstances(WorkerContext& w) {
     w.ready[i] = std::move(r);
     ++w.ready_count;
     g_ready_instances.fetch_add(1, std::memory_order_relaxed);
+    w.ready[i]->counted = true;
   }
 }
 
@@ -568,6 +573,7 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
   if (ready) {
     --w.ready_count;
     g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
+    ready->counted = false;
   }
   w.to_prepare.push_back(fn.index);
   if (!ready) {
