@@ -14,6 +14,8 @@ Engines
                run(N) (wasm2wat -> add the wrapper -> wat2wasm); `run` itself
                is unchanged
   weft         `weft run --invoke run KERNEL.wasm N`
+  weft-compiled  `weft run --tier compiled --invoke run KERNEL.wasm N` (the
+               LLVM tier; `weft` loads it from weft-llvm.so next to itself)
 
 Every engine except native runs the very same .wasm file (the wasm-interp copy
 only adds the wrapper). Every kernel exports `long long run(int n)`, whose cost
@@ -94,7 +96,7 @@ UNIT = {
     "div64": "256 x (u64 div+rem, s64 div+rem)",
 }
 
-ALL_ENGINES = ["native", "wasm2c", "node", "wasm-interp", "weft"]
+ALL_ENGINES = ["native", "wasm2c", "node", "wasm-interp", "weft", "weft-compiled"]
 # Fraction of N each engine runs (interpreters are 10-100x slower).
 DEFAULT_SCALE = {
     "native": 1.0,
@@ -102,6 +104,7 @@ DEFAULT_SCALE = {
     "node": 1.0,
     "wasm-interp": 1.0 / 32,
     "weft": 1.0 / 8,
+    "weft-compiled": 1.0,  # compiled code: near native speed
 }
 QUICK_DIVISOR = 100  # --quick runs N/100 (and the same scales)
 
@@ -289,11 +292,11 @@ class Engine:
         """None if usable, else the reason it is not."""
         need = {"native": [self.args.cc], "wasm2c": ["wasm2c", self.args.cc],
                 "node": ["node"], "wasm-interp": ["wasm-interp", "wasm2wat", "wat2wasm"],
-                "weft": []}[self.name]
+                "weft": [], "weft-compiled": []}[self.name]
         for tool in need:
             if not shutil.which(tool):
                 return f"`{tool}` not found"
-        if self.name == "weft":
+        if self.name in ("weft", "weft-compiled"):
             if not os.access(self.args.weft, os.X_OK):
                 return f"weft binary {self.args.weft} not found (build it or pass --weft)"
         if self.name == "wasm2c":
@@ -323,6 +326,9 @@ class Engine:
             return ["wasm-interp", str(b.interp_wrapper(kernel, n)), "--run-all-exports"]
         if self.name == "weft":
             return [str(self.args.weft), "run", "--invoke", "run", str(b.wasm(kernel)), str(n)]
+        if self.name == "weft-compiled":
+            return [str(self.args.weft), "run", "--tier", "compiled", "--invoke", "run",
+                    str(b.wasm(kernel)), str(n)]
         raise AssertionError(self.name)
 
     def run(self, kernel: str, n: int) -> tuple[float, int]:
@@ -497,7 +503,7 @@ def markdown_report(table: str, detail: str, args, info: dict, skipped: dict,
         "",
         f"Generated {when} at commit `{info['git_commit']}`"
         + (" (the working tree had uncommitted changes in src/)"
-           if info["src_dirty"] and "weft" in engines
+           if info["src_dirty"] and ("weft" in engines or "weft-compiled" in engines)
            and Path(args.weft).is_relative_to(ROOT) else "")
         + " by:",
         "",
@@ -520,11 +526,15 @@ def markdown_report(table: str, detail: str, args, info: dict, skipped: dict,
         table,
         "",
     ]
-    if "weft" in engines:
+    if "weft" in engines or "weft-compiled" in engines:
         out += [f"weft binary: `{args.weft}`.", ""]
         out += ["weft is timed as the whole `weft run --invoke run KERNEL.wasm N` process, "
                 "which includes reading, validating and compiling the module; the slope "
                 "removes that constant.", ""]
+    if "weft-compiled" in engines:
+        out += ["weft-compiled is the same process with `--tier compiled` (LLVM: the module "
+                "is translated, optimized at O2 and JIT-compiled inside the timed process); "
+                "the slope removes that constant too.", ""]
     if errors:
         out += ["**CHECKSUM MISMATCHES -- these results are invalid:**", ""]
         out += [f"- {m}" for m in errors] + [""]
