@@ -30,8 +30,8 @@ struct Round {
 };
 
 // One instance: Store + Instantiate + Call(f). Checks the data when asked.
-Round InstantiateOnce(const weft::Engine &engine,
-                      const std::shared_ptr<const weft::CompiledModule> &module,
+Round InstantiateOnce(const weft::Engine& engine,
+                      const std::shared_ptr<const weft::CompiledModule>& module,
                       bool check_data) {
   Round round;
   weft::Store store(engine);
@@ -61,7 +61,7 @@ Round InstantiateOnce(const weft::Engine &engine,
       std::fprintf(stderr, "no exported memory of at least 1 MiB\n");
       return round;
     }
-    const uint8_t *data = mem->memory()->data();
+    const uint8_t* data = mem->memory()->data();
     uint32_t x = kSeed;
     round.data_ok = true;
     for (uint64_t i = 0; i < kDataBytes / 4; i++) {
@@ -69,7 +69,7 @@ Round InstantiateOnce(const weft::Engine &engine,
       x ^= x >> 17;
       x ^= x << 5;
       // The module stores the words little-endian.
-      const uint8_t *b = data + 4 * i;
+      const uint8_t* b = data + 4 * i;
       uint32_t le = b[0] | b[1] << 8 | b[2] << 16 | uint32_t{b[3]} << 24;
       if (le != x) {
         std::fprintf(stderr, "data segment mismatch at word %llu\n",
@@ -84,7 +84,7 @@ Round InstantiateOnce(const weft::Engine &engine,
 
 } // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2 || argc > 3) {
     std::fprintf(stderr, "usage: %s MODULE.wasm [ITERS]\n", argv[0]);
     return 2;

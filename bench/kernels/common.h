@@ -12,7 +12,7 @@ typedef long long i64;
 
 #define BENCH_EXPORT __attribute__((visibility("default")))
 
-static inline u32 xorshift32(u32 *s) {
+static inline u32 xorshift32(u32* s) {
   u32 x = *s;
   x ^= x << 13;
   x ^= x >> 17;
@@ -21,7 +21,7 @@ static inline u32 xorshift32(u32 *s) {
   return x;
 }
 
-static inline u64 xorshift64(u64 *s) {
+static inline u64 xorshift64(u64* s) {
   u64 x = *s;
   x ^= x << 13;
   x ^= x >> 7;

@@ -35,7 +35,7 @@ struct RunOptions {
   std::vector<WasiPreopen> preopens;
   std::optional<uint64_t> max_memory_bytes;
   std::optional<std::chrono::nanoseconds> timeout;
-  std::string timeout_text; // as the user wrote it, for the message
+  std::string timeout_text;    // as the user wrote it, for the message
   std::string tier = "interp"; // "interp", "compiled" or "auto"
 };
 

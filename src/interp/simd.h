@@ -110,7 +110,7 @@ inline V128 F64x2ReplaceLane(V128 a, unsigned lane, uint64_t bits) {
 
 // Byte i of the result is byte lanes[i] of the 32 bytes a ++ b. The
 // validator guarantees indices < 32.
-inline V128 I8x16Shuffle(V128 a, V128 b, const V128 &lanes) {
+inline V128 I8x16Shuffle(V128 a, V128 b, const V128& lanes) {
   uint8_t both[32];
   std::memcpy(both, a.bytes, 16);
   std::memcpy(both + 16, b.bytes, 16);
@@ -131,59 +131,59 @@ inline V128 I8x16Swizzle(V128 a, V128 b) {
 
 // --- memory --------------------------------------------------------------
 
-inline V128 V128Load(const uint8_t *p) {
+inline V128 V128Load(const uint8_t* p) {
   V128 r;
   std::memcpy(r.bytes, p, 16);
   return r;
 }
-inline void V128Store(uint8_t *p, V128 v) { std::memcpy(p, v.bytes, 16); }
+inline void V128Store(uint8_t* p, V128 v) { std::memcpy(p, v.bytes, 16); }
 
 // 8 bytes, each lane extended to twice its width.
-template <typename H, typename W> inline V128 LoadExtend(const uint8_t *p) {
+template <typename H, typename W> inline V128 LoadExtend(const uint8_t* p) {
   H h;
   std::memcpy(&h, p, 8);
   return ToV128(__builtin_convertvector(h, W));
 }
-inline V128 V128Load8x8S(const uint8_t *p) {
+inline V128 V128Load8x8S(const uint8_t* p) {
   return LoadExtend<i8x8, i16x8>(p);
 }
-inline V128 V128Load8x8U(const uint8_t *p) {
+inline V128 V128Load8x8U(const uint8_t* p) {
   return LoadExtend<u8x8, u16x8>(p);
 }
-inline V128 V128Load16x4S(const uint8_t *p) {
+inline V128 V128Load16x4S(const uint8_t* p) {
   return LoadExtend<i16x4, i32x4>(p);
 }
-inline V128 V128Load16x4U(const uint8_t *p) {
+inline V128 V128Load16x4U(const uint8_t* p) {
   return LoadExtend<u16x4, u32x4>(p);
 }
-inline V128 V128Load32x2S(const uint8_t *p) {
+inline V128 V128Load32x2S(const uint8_t* p) {
   return LoadExtend<i32x2, i64x2>(p);
 }
-inline V128 V128Load32x2U(const uint8_t *p) {
+inline V128 V128Load32x2U(const uint8_t* p) {
   return LoadExtend<u32x2, u64x2>(p);
 }
 
-template <typename T> inline T LoadScalar(const uint8_t *p) {
+template <typename T> inline T LoadScalar(const uint8_t* p) {
   T x;
   std::memcpy(&x, p, sizeof(T));
   return x;
 }
-inline V128 V128Load8Splat(const uint8_t *p) { return I8x16Splat(*p); }
-inline V128 V128Load16Splat(const uint8_t *p) {
+inline V128 V128Load8Splat(const uint8_t* p) { return I8x16Splat(*p); }
+inline V128 V128Load16Splat(const uint8_t* p) {
   return I16x8Splat(LoadScalar<uint16_t>(p));
 }
-inline V128 V128Load32Splat(const uint8_t *p) {
+inline V128 V128Load32Splat(const uint8_t* p) {
   return I32x4Splat(LoadScalar<uint32_t>(p));
 }
-inline V128 V128Load64Splat(const uint8_t *p) {
+inline V128 V128Load64Splat(const uint8_t* p) {
   return I64x2Splat(LoadScalar<uint64_t>(p));
 }
-inline V128 V128Load32Zero(const uint8_t *p) {
+inline V128 V128Load32Zero(const uint8_t* p) {
   V128 r;
   std::memcpy(r.bytes, p, 4);
   return r;
 }
-inline V128 V128Load64Zero(const uint8_t *p) {
+inline V128 V128Load64Zero(const uint8_t* p) {
   V128 r;
   std::memcpy(r.bytes, p, 8);
   return r;
@@ -191,36 +191,36 @@ inline V128 V128Load64Zero(const uint8_t *p) {
 
 // Lane `lane` of v replaced by / stored to the N bytes at p.
 template <unsigned N>
-inline V128 LoadLane(const uint8_t *p, V128 v, unsigned lane) {
+inline V128 LoadLane(const uint8_t* p, V128 v, unsigned lane) {
   std::memcpy(v.bytes + (lane & (16 / N - 1)) * N, p, N);
   return v;
 }
 template <unsigned N>
-inline void StoreLane(uint8_t *p, const V128 &v, unsigned lane) {
+inline void StoreLane(uint8_t* p, const V128& v, unsigned lane) {
   std::memcpy(p, v.bytes + (lane & (16 / N - 1)) * N, N);
 }
-inline V128 V128Load8Lane(const uint8_t *p, V128 v, unsigned lane) {
+inline V128 V128Load8Lane(const uint8_t* p, V128 v, unsigned lane) {
   return LoadLane<1>(p, v, lane);
 }
-inline V128 V128Load16Lane(const uint8_t *p, V128 v, unsigned lane) {
+inline V128 V128Load16Lane(const uint8_t* p, V128 v, unsigned lane) {
   return LoadLane<2>(p, v, lane);
 }
-inline V128 V128Load32Lane(const uint8_t *p, V128 v, unsigned lane) {
+inline V128 V128Load32Lane(const uint8_t* p, V128 v, unsigned lane) {
   return LoadLane<4>(p, v, lane);
 }
-inline V128 V128Load64Lane(const uint8_t *p, V128 v, unsigned lane) {
+inline V128 V128Load64Lane(const uint8_t* p, V128 v, unsigned lane) {
   return LoadLane<8>(p, v, lane);
 }
-inline void V128Store8Lane(uint8_t *p, V128 v, unsigned lane) {
+inline void V128Store8Lane(uint8_t* p, V128 v, unsigned lane) {
   StoreLane<1>(p, v, lane);
 }
-inline void V128Store16Lane(uint8_t *p, V128 v, unsigned lane) {
+inline void V128Store16Lane(uint8_t* p, V128 v, unsigned lane) {
   StoreLane<2>(p, v, lane);
 }
-inline void V128Store32Lane(uint8_t *p, V128 v, unsigned lane) {
+inline void V128Store32Lane(uint8_t* p, V128 v, unsigned lane) {
   StoreLane<4>(p, v, lane);
 }
-inline void V128Store64Lane(uint8_t *p, V128 v, unsigned lane) {
+inline void V128Store64Lane(uint8_t* p, V128 v, unsigned lane) {
   StoreLane<8>(p, v, lane);
 }
 

@@ -40,13 +40,13 @@ typedef int32_t i32x2 __attribute__((vector_size(8)));
 typedef float f32x2 __attribute__((vector_size(8)));
 
 // V128 <-> lane vector. memcpy, because V128 is byte-aligned.
-template <typename T> inline T As(const V128 &v) {
+template <typename T> inline T As(const V128& v) {
   static_assert(sizeof(T) == 16);
   T r;
   std::memcpy(&r, v.bytes, 16);
   return r;
 }
-template <typename T> inline V128 ToV128(const T &x) {
+template <typename T> inline V128 ToV128(const T& x) {
   static_assert(sizeof(T) == 16);
   V128 r;
   std::memcpy(r.bytes, &x, 16);
@@ -54,7 +54,7 @@ template <typename T> inline V128 ToV128(const T &x) {
 }
 
 // The low (high = false) or high half of v as a half-width vector.
-template <typename H> inline H Half(const V128 &v, bool high) {
+template <typename H> inline H Half(const V128& v, bool high) {
   static_assert(sizeof(H) == 8);
   H r;
   std::memcpy(&r, v.bytes + (high ? 8 : 0), 8);
@@ -62,7 +62,7 @@ template <typename H> inline H Half(const V128 &v, bool high) {
 }
 
 // Two half-width vectors side by side: lo in bytes 0..7, hi in 8..15.
-template <typename H> inline V128 Concat(const H &lo, const H &hi) {
+template <typename H> inline V128 Concat(const H& lo, const H& hi) {
   static_assert(sizeof(H) == 8);
   V128 r;
   std::memcpy(r.bytes, &lo, 8);
@@ -71,16 +71,16 @@ template <typename H> inline V128 Concat(const H &lo, const H &hi) {
 }
 
 // Short names for the views the instructions use most.
-inline u8x16 U8(const V128 &v) { return As<u8x16>(v); }
-inline i8x16 S8(const V128 &v) { return As<i8x16>(v); }
-inline u16x8 U16(const V128 &v) { return As<u16x8>(v); }
-inline i16x8 S16(const V128 &v) { return As<i16x8>(v); }
-inline u32x4 U32(const V128 &v) { return As<u32x4>(v); }
-inline i32x4 S32(const V128 &v) { return As<i32x4>(v); }
-inline u64x2 U64(const V128 &v) { return As<u64x2>(v); }
-inline i64x2 S64(const V128 &v) { return As<i64x2>(v); }
-inline f32x4 F32(const V128 &v) { return As<f32x4>(v); }
-inline f64x2 F64(const V128 &v) { return As<f64x2>(v); }
+inline u8x16 U8(const V128& v) { return As<u8x16>(v); }
+inline i8x16 S8(const V128& v) { return As<i8x16>(v); }
+inline u16x8 U16(const V128& v) { return As<u16x8>(v); }
+inline i16x8 S16(const V128& v) { return As<i16x8>(v); }
+inline u32x4 U32(const V128& v) { return As<u32x4>(v); }
+inline i32x4 S32(const V128& v) { return As<i32x4>(v); }
+inline u64x2 U64(const V128& v) { return As<u64x2>(v); }
+inline i64x2 S64(const V128& v) { return As<i64x2>(v); }
+inline f32x4 F32(const V128& v) { return As<f32x4>(v); }
+inline f64x2 F64(const V128& v) { return As<f64x2>(v); }
 
 // Every lane set to e.
 template <typename T, typename E> inline T Broadcast(E e) { return T{} + e; }

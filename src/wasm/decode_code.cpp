@@ -27,7 +27,7 @@ std::string IllegalOpcode(uint8_t prefix, uint32_t code) {
 }
 
 // blocktype ::= 0x40 | valtype | s33 type index (non-negative).
-bool ReadBlockType(Reader &r, BlockType *out) {
+bool ReadBlockType(Reader& r, BlockType* out) {
   uint8_t b = 0;
   if (!r.PeekU8(&b)) return false;
   if (b == 0x40) {
@@ -48,7 +48,7 @@ bool ReadBlockType(Reader &r, BlockType *out) {
   return true;
 }
 
-bool ReadZeroByte(Reader &r) {
+bool ReadZeroByte(Reader& r) {
   uint32_t at = r.Offset();
   uint8_t b = 0;
   if (!r.ReadU8(&b)) return false;
@@ -56,7 +56,7 @@ bool ReadZeroByte(Reader &r) {
   return true;
 }
 
-bool ReadMemArg(Reader &r, Instr *in) {
+bool ReadMemArg(Reader& r, Instr* in) {
   uint32_t align = 0, offset = 0;
   if (!r.ReadU32(&align) || !r.ReadU32(&offset)) return false;
   in->a = align;
@@ -65,8 +65,8 @@ bool ReadMemArg(Reader &r, Instr *in) {
   return true;
 }
 
-bool ReadV128(Reader &r, std::vector<V128> *consts, Instr *in) {
-  const uint8_t *bytes = nullptr;
+bool ReadV128(Reader& r, std::vector<V128>* consts, Instr* in) {
+  const uint8_t* bytes = nullptr;
   if (!r.ReadBytes(16, &bytes)) return false;
   V128 v;
   std::memcpy(v.bytes, bytes, 16);
@@ -76,8 +76,8 @@ bool ReadV128(Reader &r, std::vector<V128> *consts, Instr *in) {
 }
 
 // Reads the immediates of `op` into `in`.
-bool ReadImmediates(Reader &r, CodeSink &sink, const DecodeLimits &limits,
-                    Opcode op, Instr *in) {
+bool ReadImmediates(Reader& r, CodeSink& sink, const DecodeLimits& limits,
+                    Opcode op, Instr* in) {
   switch (GetOpcodeInfo(op).imm) {
   case ImmKind::None: return true;
   case ImmKind::BlockType: return ReadBlockType(r, &in->block);
@@ -160,8 +160,8 @@ bool ReadImmediates(Reader &r, CodeSink &sink, const DecodeLimits &limits,
 
 } // namespace
 
-bool DecodeInstrs(Reader &r, CodeSink &sink, const DecodeLimits &limits) {
-  std::vector<Instr> &code = *sink.code;
+bool DecodeInstrs(Reader& r, CodeSink& sink, const DecodeLimits& limits) {
+  std::vector<Instr>& code = *sink.code;
   std::vector<Frame> frames;
   frames.push_back({FrameKind::Outer, false, 0, 0});
   while (true) {
@@ -197,7 +197,7 @@ bool DecodeInstrs(Reader &r, CodeSink &sink, const DecodeLimits &limits) {
       continue;
     }
     if (op == Opcode::Else) {
-      Frame &f = frames.back();
+      Frame& f = frames.back();
       // The grammar allows `else` only once, inside an `if`; anywhere else
       // the enclosing sequence must end here.
       if (f.kind != FrameKind::If || f.has_else) {

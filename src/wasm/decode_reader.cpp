@@ -38,19 +38,19 @@ bool Reader::FailLeb(int err, uint32_t start) {
   return Fail("malformed integer", start);
 }
 
-bool Reader::ReadU8(uint8_t *out) {
+bool Reader::ReadU8(uint8_t* out) {
   if (p_ >= end_) return FailEnd();
   *out = *p_++;
   return true;
 }
 
-bool Reader::PeekU8(uint8_t *out) {
+bool Reader::PeekU8(uint8_t* out) {
   if (p_ >= end_) return FailEnd();
   *out = *p_;
   return true;
 }
 
-bool Reader::ReadU32(uint32_t *out) {
+bool Reader::ReadU32(uint32_t* out) {
   uint32_t start = Offset();
   uint64_t v = 0;
   LebError e = ReadUleb(&p_, end_, 32, &v);
@@ -59,7 +59,7 @@ bool Reader::ReadU32(uint32_t *out) {
   return true;
 }
 
-bool Reader::ReadS32(int32_t *out) {
+bool Reader::ReadS32(int32_t* out) {
   uint32_t start = Offset();
   int64_t v = 0;
   LebError e = ReadSleb(&p_, end_, 32, &v);
@@ -68,21 +68,21 @@ bool Reader::ReadS32(int32_t *out) {
   return true;
 }
 
-bool Reader::ReadS33(int64_t *out) {
+bool Reader::ReadS33(int64_t* out) {
   uint32_t start = Offset();
   LebError e = ReadSleb(&p_, end_, 33, out);
   if (e != LebError::None) return FailLeb(static_cast<int>(e), start);
   return true;
 }
 
-bool Reader::ReadS64(int64_t *out) {
+bool Reader::ReadS64(int64_t* out) {
   uint32_t start = Offset();
   LebError e = ReadSleb(&p_, end_, 64, out);
   if (e != LebError::None) return FailLeb(static_cast<int>(e), start);
   return true;
 }
 
-bool Reader::ReadFixed32(uint32_t *out) {
+bool Reader::ReadFixed32(uint32_t* out) {
   if (Remaining() < 4) {
     p_ = end_;
     return FailEnd();
@@ -95,7 +95,7 @@ bool Reader::ReadFixed32(uint32_t *out) {
   return true;
 }
 
-bool Reader::ReadFixed64(uint64_t *out) {
+bool Reader::ReadFixed64(uint64_t* out) {
   if (Remaining() < 8) {
     p_ = end_;
     return FailEnd();
@@ -108,7 +108,7 @@ bool Reader::ReadFixed64(uint64_t *out) {
   return true;
 }
 
-bool Reader::ReadBytes(size_t n, const uint8_t **out) {
+bool Reader::ReadBytes(size_t n, const uint8_t** out) {
   if (Remaining() < n) {
     p_ = end_;
     return FailEnd();
@@ -118,7 +118,7 @@ bool Reader::ReadBytes(size_t n, const uint8_t **out) {
   return true;
 }
 
-bool Reader::ReadLength(uint32_t *out) {
+bool Reader::ReadLength(uint32_t* out) {
   uint32_t start = Offset();
   size_t available = Remaining(); // counted from the length's first byte
   if (!ReadU32(out)) return false;
@@ -126,7 +126,7 @@ bool Reader::ReadLength(uint32_t *out) {
   return true;
 }
 
-bool Reader::ReadCount(uint32_t *out, uint32_t limit, const char *what) {
+bool Reader::ReadCount(uint32_t* out, uint32_t limit, const char* what) {
   uint32_t start = Offset();
   if (!ReadLength(out)) return false;
   if (*out > limit) {
@@ -137,19 +137,19 @@ bool Reader::ReadCount(uint32_t *out, uint32_t limit, const char *what) {
   return true;
 }
 
-bool Reader::ReadName(std::string *out) {
+bool Reader::ReadName(std::string* out) {
   uint32_t start = Offset();
   uint32_t n = 0;
-  const uint8_t *bytes = nullptr;
+  const uint8_t* bytes = nullptr;
   if (!ReadLength(&n) || !ReadBytes(n, &bytes)) return false;
   if (!IsValidUtf8(bytes, n)) return Fail("malformed UTF-8 encoding", start);
-  out->assign(reinterpret_cast<const char *>(bytes), n);
+  out->assign(reinterpret_cast<const char*>(bytes), n);
   return true;
 }
 
 // Value types are one-byte signed LEB128 numbers in the spec's grammar, so a
 // continuation bit is "integer representation too long", as in the reference.
-bool Reader::ReadValType(ValType *out) {
+bool Reader::ReadValType(ValType* out) {
   uint32_t start = Offset();
   uint8_t b = 0;
   if (!ReadU8(&b)) return false;
@@ -159,7 +159,7 @@ bool Reader::ReadValType(ValType *out) {
   return true;
 }
 
-bool Reader::ReadRefType(ValType *out) {
+bool Reader::ReadRefType(ValType* out) {
   uint32_t start = Offset();
   uint8_t b = 0;
   if (!ReadU8(&b)) return false;
@@ -169,7 +169,7 @@ bool Reader::ReadRefType(ValType *out) {
   return true;
 }
 
-bool IsValidUtf8(const uint8_t *p, size_t n) {
+bool IsValidUtf8(const uint8_t* p, size_t n) {
   size_t i = 0;
   while (i < n) {
     uint8_t b = p[i];

@@ -30,7 +30,7 @@ enum SectionId : uint8_t {
   kDataCount = 12,
 };
 
-constexpr const char *kSectionNames[] = {
+constexpr const char* kSectionNames[] = {
     "custom section",    "type section",   "import section",
     "function section",  "table section",  "memory section",
     "global section",    "export section", "start section",
@@ -47,7 +47,7 @@ int SectionRank(uint8_t id) {
 
 class ModuleDecoder {
 public:
-  ModuleDecoder(std::span<const uint8_t> bytes, const DecodeLimits &limits)
+  ModuleDecoder(std::span<const uint8_t> bytes, const DecodeLimits& limits)
       : r_(bytes.data(), bytes.data() + bytes.size()), limits_(limits),
         size_(bytes.size()) {}
 
@@ -71,17 +71,17 @@ private:
   bool Datas();
   bool FinalChecks();
 
-  bool ReadLimits(Limits *out);
-  bool ReadTableType(TableType *out);
-  bool ReadGlobalType(GlobalType *out);
-  bool ReadConstExpr(ConstExpr *out);
-  bool ReadFuncIndexExprs(std::vector<ConstExpr> *out);
-  bool ReadElemSegment(ElemSegment *out);
-  bool ReadDataSegment(DataSegment *out);
-  bool ReadFunctionBody(Function *f);
+  bool ReadLimits(Limits* out);
+  bool ReadTableType(TableType* out);
+  bool ReadGlobalType(GlobalType* out);
+  bool ReadConstExpr(ConstExpr* out);
+  bool ReadFuncIndexExprs(std::vector<ConstExpr>* out);
+  bool ReadElemSegment(ElemSegment* out);
+  bool ReadDataSegment(DataSegment* out);
+  bool ReadFunctionBody(Function* f);
 
   Reader r_;
-  const DecodeLimits &limits_;
+  const DecodeLimits& limits_;
   size_t size_;
   Module m_;
   std::vector<uint32_t> func_types_; // from the function section
@@ -191,7 +191,7 @@ bool ModuleDecoder::Types() {
     if (form & 0x80) return r_.Fail("integer representation too long", at);
     if (form != 0x60) return r_.Fail("malformed function type", at);
     FuncType ft;
-    for (std::vector<ValType> *list : {&ft.params, &ft.results}) {
+    for (std::vector<ValType>* list : {&ft.params, &ft.results}) {
       uint32_t n = 0;
       if (!r_.ReadLength(&n)) return false;
       for (uint32_t k = 0; k < n; ++k) {
@@ -205,7 +205,7 @@ bool ModuleDecoder::Types() {
   return true;
 }
 
-bool ModuleDecoder::ReadLimits(Limits *out) {
+bool ModuleDecoder::ReadLimits(Limits* out) {
   // The flag is a 1-bit unsigned LEB128 in 2.0: 2 and up are "integer too
   // large", a continuation bit "integer representation too long".
   uint32_t at = r_.Offset();
@@ -225,11 +225,11 @@ bool ModuleDecoder::ReadLimits(Limits *out) {
   return true;
 }
 
-bool ModuleDecoder::ReadTableType(TableType *out) {
+bool ModuleDecoder::ReadTableType(TableType* out) {
   return r_.ReadRefType(&out->elem) && ReadLimits(&out->limits);
 }
 
-bool ModuleDecoder::ReadGlobalType(GlobalType *out) {
+bool ModuleDecoder::ReadGlobalType(GlobalType* out) {
   if (!r_.ReadValType(&out->type)) return false;
   uint32_t at = r_.Offset();
   uint8_t mut = 0;
@@ -315,7 +315,7 @@ bool ModuleDecoder::Memories() {
   return true;
 }
 
-bool ModuleDecoder::ReadConstExpr(ConstExpr *out) {
+bool ModuleDecoder::ReadConstExpr(ConstExpr* out) {
   CodeSink sink{&out->code, &out->br_targets, &out->v128_consts};
   return decode::DecodeInstrs(r_, sink, limits_);
 }
@@ -358,7 +358,7 @@ bool ModuleDecoder::Start() {
 }
 
 // A vector of function indices, each becoming `ref.func i; end`.
-bool ModuleDecoder::ReadFuncIndexExprs(std::vector<ConstExpr> *out) {
+bool ModuleDecoder::ReadFuncIndexExprs(std::vector<ConstExpr>* out) {
   uint32_t count = 0;
   if (!r_.ReadCount(&count, limits_.max_table_init, "element count")) {
     return false;
@@ -378,7 +378,7 @@ bool ModuleDecoder::ReadFuncIndexExprs(std::vector<ConstExpr> *out) {
   return true;
 }
 
-bool ModuleDecoder::ReadElemSegment(ElemSegment *out) {
+bool ModuleDecoder::ReadElemSegment(ElemSegment* out) {
   uint32_t at = r_.Offset();
   uint32_t flags = 0;
   if (!r_.ReadU32(&flags)) return false;
@@ -439,7 +439,7 @@ bool ModuleDecoder::DataCount() {
   return true;
 }
 
-bool ModuleDecoder::ReadFunctionBody(Function *f) {
+bool ModuleDecoder::ReadFunctionBody(Function* f) {
   f->body_offset = r_.Offset();
   uint32_t size = 0;
   if (!r_.ReadLength(&size)) return false;
@@ -468,7 +468,7 @@ bool ModuleDecoder::ReadFunctionBody(Function *f) {
                    locals_at);
   }
   f->locals.reserve(total);
-  for (const Group &g : decls)
+  for (const Group& g : decls)
     f->locals.insert(f->locals.end(), g.n, g.t);
 
   CodeSink sink{&f->code, &f->br_targets, &f->v128_consts};
@@ -499,7 +499,7 @@ bool ModuleDecoder::Code() {
   return true;
 }
 
-bool ModuleDecoder::ReadDataSegment(DataSegment *out) {
+bool ModuleDecoder::ReadDataSegment(DataSegment* out) {
   uint32_t at = r_.Offset();
   uint32_t flags = 0;
   if (!r_.ReadU32(&flags)) return false;
@@ -518,7 +518,7 @@ bool ModuleDecoder::ReadDataSegment(DataSegment *out) {
   default: return r_.Fail("malformed data segment kind", at);
   }
   uint32_t n = 0;
-  const uint8_t *bytes = nullptr;
+  const uint8_t* bytes = nullptr;
   if (!r_.ReadLength(&n) || !r_.ReadBytes(n, &bytes)) return false;
   out->bytes.assign(bytes, bytes + n);
   return true;
@@ -557,7 +557,7 @@ bool ModuleDecoder::FinalChecks() {
 } // namespace
 
 Result<Module> Decode(std::span<const uint8_t> bytes,
-                      const DecodeLimits &limits) {
+                      const DecodeLimits& limits) {
   ModuleDecoder decoder(bytes, limits);
   return decoder.Run();
 }

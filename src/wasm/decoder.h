@@ -15,7 +15,7 @@ namespace weft {
 // proportional to them. Every count is also checked against the bytes that
 // remain (each entry needs at least one byte).
 struct DecodeLimits {
-  uint32_t max_locals = 50000;          // per function, like V8 and wasmtime
+  uint32_t max_locals = 50000; // per function, like V8 and wasmtime
   uint32_t max_functions = 1000000;
   uint32_t max_types = 1000000;
   uint32_t max_table_init = 10000000;

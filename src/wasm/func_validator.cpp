@@ -7,7 +7,7 @@
 
 namespace weft::validation {
 
-std::string UnknownIndex(const char *what, uint64_t index) {
+std::string UnknownIndex(const char* what, uint64_t index) {
   return std::string("unknown ") + what + " " + std::to_string(index);
 }
 
@@ -16,7 +16,7 @@ namespace {
 // The operand type of unreachable code, which matches every value type.
 constexpr ValType kUnknown = static_cast<ValType>(0);
 
-const char *TypeName(ValType t) {
+const char* TypeName(ValType t) {
   return t == kUnknown ? "unknown" : ValTypeName(t);
 }
 
@@ -25,12 +25,12 @@ const char *TypeName(ValType t) {
 class TypeList {
 public:
   TypeList() = default;
-  explicit TypeList(const std::vector<ValType> *v) : vec_(v) {}
+  explicit TypeList(const std::vector<ValType>* v) : vec_(v) {}
   explicit TypeList(ValType t) : single_(t), size_(1) {}
 
   size_t size() const { return vec_ ? vec_->size() : size_; }
   ValType operator[](size_t i) const { return vec_ ? (*vec_)[i] : single_; }
-  bool operator==(const TypeList &o) const {
+  bool operator==(const TypeList& o) const {
     if (size() != o.size()) return false;
     for (size_t i = 0; i < size(); ++i)
       if ((*this)[i] != o[i]) return false;
@@ -38,7 +38,7 @@ public:
   }
 
 private:
-  const std::vector<ValType> *vec_ = nullptr;
+  const std::vector<ValType>* vec_ = nullptr;
   ValType single_ = kUnknown;
   size_t size_ = 0;
 };
@@ -51,13 +51,13 @@ struct Frame {
   bool unreachable = false;
 
   // What a branch to this frame's label carries.
-  const TypeList &LabelTypes() const {
+  const TypeList& LabelTypes() const {
     return op == Opcode::Loop ? params : results;
   }
 };
 
 // Number of lanes addressed by a lane-indexed SIMD instruction.
-unsigned LaneCount(Opcode op, const OpcodeInfo &info) {
+unsigned LaneCount(Opcode op, const OpcodeInfo& info) {
   if (info.imm == ImmKind::MemArgLane) return 16 / info.mem_bytes;
   switch (op) {
   case Opcode::I8x16ExtractLaneS:
@@ -76,8 +76,8 @@ unsigned LaneCount(Opcode op, const OpcodeInfo &info) {
 
 class FuncValidator {
 public:
-  FuncValidator(const ModuleContext &ctx, uint32_t func_index,
-                const Function &func)
+  FuncValidator(const ModuleContext& ctx, uint32_t func_index,
+                const Function& func)
       : ctx_(ctx), m_(*ctx.module), func_index_(func_index), func_(func),
         type_(m_.types[func.type_index]) {}
 
@@ -85,26 +85,26 @@ public:
 
 private:
   Error Fail(std::string message) const;
-  Error Mismatch(ValType expected, const char *got) const;
+  Error Mismatch(ValType expected, const char* got) const;
 
   // Operand stack.
   void Push(ValType t) { vals_.push_back(t); }
-  void PushList(const TypeList &types) {
+  void PushList(const TypeList& types) {
     for (size_t i = 0; i < types.size(); ++i)
       vals_.push_back(types[i]);
   }
-  Status Pop(ValType expected, ValType *actual = nullptr);
-  Status PopAny(ValType *actual) { return Pop(kUnknown, actual); }
-  Status PopList(const TypeList &types);
-  Status PopAndRepush(const TypeList &types);
+  Status Pop(ValType expected, ValType* actual = nullptr);
+  Status PopAny(ValType* actual) { return Pop(kUnknown, actual); }
+  Status PopList(const TypeList& types);
+  Status PopAndRepush(const TypeList& types);
 
   // Control stack.
   void PushCtrl(Opcode op, TypeList params, TypeList results);
-  Status PopCtrl(Frame *frame);
+  Status PopCtrl(Frame* frame);
   void SetUnreachable();
-  Status LabelTypes(uint32_t depth, TypeList *types) const;
-  Status BlockSignature(const BlockType &bt, TypeList *params,
-                        TypeList *results) const;
+  Status LabelTypes(uint32_t depth, TypeList* types) const;
+  Status BlockSignature(const BlockType& bt, TypeList* params,
+                        TypeList* results) const;
 
   // Immediate checks.
   Status CheckTable(uint32_t index) const;
@@ -112,13 +112,13 @@ private:
   Status CheckAlign(uint32_t log2_align, unsigned natural) const;
   Status CheckElem(uint32_t index) const;
   Status CheckData(uint32_t index) const;
-  Status CheckImmediates(const Instr &in, const OpcodeInfo &info) const;
+  Status CheckImmediates(const Instr& in, const OpcodeInfo& info) const;
 
-  Status Step(const Instr &in);
-  Status StepControl(const Instr &in);
-  Status StepVariable(const Instr &in);
-  Status StepReference(const Instr &in);
-  Status StepFixed(const Instr &in, const OpcodeInfo &info);
+  Status Step(const Instr& in);
+  Status StepControl(const Instr& in);
+  Status StepVariable(const Instr& in);
+  Status StepReference(const Instr& in);
+  Status StepFixed(const Instr& in, const OpcodeInfo& info);
 
   uint32_t NumLocals() const {
     return static_cast<uint32_t>(type_.params.size() + func_.locals.size());
@@ -128,12 +128,12 @@ private:
                                    : func_.locals[i - type_.params.size()];
   }
 
-  const ModuleContext &ctx_;
-  const Module &m_;
+  const ModuleContext& ctx_;
+  const Module& m_;
   uint32_t func_index_;
-  const Function &func_;
-  const FuncType &type_;
-  const Instr *cur_ = nullptr;
+  const Function& func_;
+  const FuncType& type_;
+  const Instr* cur_ = nullptr;
   std::vector<ValType> vals_;
   std::vector<Frame> ctrls_;
   std::vector<ValType> scratch_;
@@ -147,7 +147,7 @@ Error FuncValidator::Fail(std::string message) const {
   return e;
 }
 
-Error FuncValidator::Mismatch(ValType expected, const char *got) const {
+Error FuncValidator::Mismatch(ValType expected, const char* got) const {
   std::string msg = "type mismatch";
   if (cur_) msg += std::string(" in ") + OpcodeName(cur_->op);
   msg += ": expected ";
@@ -157,8 +157,8 @@ Error FuncValidator::Mismatch(ValType expected, const char *got) const {
   return Fail(std::move(msg));
 }
 
-Status FuncValidator::Pop(ValType expected, ValType *actual) {
-  const Frame &f = ctrls_.back();
+Status FuncValidator::Pop(ValType expected, ValType* actual) {
+  const Frame& f = ctrls_.back();
   ValType got = kUnknown;
   if (vals_.size() == f.height) {
     if (!f.unreachable) return Mismatch(expected, "an empty stack");
@@ -172,7 +172,7 @@ Status FuncValidator::Pop(ValType expected, ValType *actual) {
   return {};
 }
 
-Status FuncValidator::PopList(const TypeList &types) {
+Status FuncValidator::PopList(const TypeList& types) {
   for (size_t i = types.size(); i-- > 0;)
     WEFT_TRY(Pop(types[i]));
   return {};
@@ -180,7 +180,7 @@ Status FuncValidator::PopList(const TypeList &types) {
 
 // pop_vals then push_vals of what was popped: checks the operands against
 // `types` while keeping their (possibly more precise) actual types.
-Status FuncValidator::PopAndRepush(const TypeList &types) {
+Status FuncValidator::PopAndRepush(const TypeList& types) {
   scratch_.resize(types.size());
   for (size_t i = types.size(); i-- > 0;)
     WEFT_TRY(Pop(types[i], &scratch_[i]));
@@ -199,7 +199,7 @@ void FuncValidator::PushCtrl(Opcode op, TypeList params, TypeList results) {
   PushList(params);
 }
 
-Status FuncValidator::PopCtrl(Frame *frame) {
+Status FuncValidator::PopCtrl(Frame* frame) {
   WEFT_TRY(PopList(ctrls_.back().results));
   if (vals_.size() != ctrls_.back().height)
     return Fail("type mismatch: " +
@@ -215,21 +215,21 @@ void FuncValidator::SetUnreachable() {
   ctrls_.back().unreachable = true;
 }
 
-Status FuncValidator::LabelTypes(uint32_t depth, TypeList *types) const {
+Status FuncValidator::LabelTypes(uint32_t depth, TypeList* types) const {
   if (depth >= ctrls_.size()) return Fail(UnknownIndex("label", depth));
   *types = ctrls_[ctrls_.size() - 1 - depth].LabelTypes();
   return {};
 }
 
-Status FuncValidator::BlockSignature(const BlockType &bt, TypeList *params,
-                                     TypeList *results) const {
+Status FuncValidator::BlockSignature(const BlockType& bt, TypeList* params,
+                                     TypeList* results) const {
   switch (bt.kind) {
   case BlockType::Kind::Empty: break;
   case BlockType::Kind::Value: *results = TypeList(bt.value); break;
   case BlockType::Kind::TypeIndex: {
     if (bt.type_index >= m_.types.size())
       return Fail(UnknownIndex("type", bt.type_index));
-    const FuncType &ft = m_.types[bt.type_index];
+    const FuncType& ft = m_.types[bt.type_index];
     *params = TypeList(&ft.params);
     *results = TypeList(&ft.results);
     break;
@@ -273,8 +273,8 @@ Status FuncValidator::CheckData(uint32_t index) const {
 }
 
 // Immediates of instructions whose operand types come from the table.
-Status FuncValidator::CheckImmediates(const Instr &in,
-                                      const OpcodeInfo &info) const {
+Status FuncValidator::CheckImmediates(const Instr& in,
+                                      const OpcodeInfo& info) const {
   switch (info.imm) {
   case ImmKind::MemArg:
     WEFT_TRY(CheckMemory(in.c));
@@ -325,7 +325,7 @@ Status FuncValidator::CheckImmediates(const Instr &in,
   }
 }
 
-Status FuncValidator::StepControl(const Instr &in) {
+Status FuncValidator::StepControl(const Instr& in) {
   switch (in.op) {
   case Opcode::Unreachable: SetUnreachable(); return {};
   case Opcode::Block:
@@ -373,7 +373,7 @@ Status FuncValidator::StepControl(const Instr &in) {
     return {};
   }
   case Opcode::BrTable: {
-    const std::vector<uint32_t> &targets = func_.br_targets;
+    const std::vector<uint32_t>& targets = func_.br_targets;
     if (uint64_t{in.a} + in.c >= targets.size())
       return Fail("br_table target list out of range");
     WEFT_TRY(Pop(ValType::I32));
@@ -399,7 +399,7 @@ Status FuncValidator::StepControl(const Instr &in) {
   case Opcode::Call: {
     if (in.a >= ctx_.func_types.size())
       return Fail(UnknownIndex("function", in.a));
-    const FuncType &ft = ctx_.FuncTypeOf(in.a);
+    const FuncType& ft = ctx_.FuncTypeOf(in.a);
     WEFT_TRY(PopList(TypeList(&ft.params)));
     PushList(TypeList(&ft.results));
     return {};
@@ -410,7 +410,7 @@ Status FuncValidator::StepControl(const Instr &in) {
     if (ctx_.tables[in.c].elem != ValType::FuncRef)
       return Fail("type mismatch: call_indirect on a table of " +
                   std::string(ValTypeName(ctx_.tables[in.c].elem)));
-    const FuncType &ft = m_.types[in.a];
+    const FuncType& ft = m_.types[in.a];
     WEFT_TRY(Pop(ValType::I32));
     WEFT_TRY(PopList(TypeList(&ft.params)));
     PushList(TypeList(&ft.results));
@@ -420,7 +420,7 @@ Status FuncValidator::StepControl(const Instr &in) {
   }
 }
 
-Status FuncValidator::StepVariable(const Instr &in) {
+Status FuncValidator::StepVariable(const Instr& in) {
   switch (in.op) {
   case Opcode::LocalGet:
   case Opcode::LocalSet:
@@ -437,7 +437,7 @@ Status FuncValidator::StepVariable(const Instr &in) {
     return {};
   case Opcode::GlobalSet: {
     if (in.a >= ctx_.globals.size()) return Fail(UnknownIndex("global", in.a));
-    const GlobalType &g = ctx_.globals[in.a];
+    const GlobalType& g = ctx_.globals[in.a];
     if (!g.mut)
       return Fail("global is immutable: global.set " + std::to_string(in.a));
     return Pop(g.type);
@@ -446,7 +446,7 @@ Status FuncValidator::StepVariable(const Instr &in) {
   }
 }
 
-Status FuncValidator::StepReference(const Instr &in) {
+Status FuncValidator::StepReference(const Instr& in) {
   switch (in.op) {
   case Opcode::Drop: return PopAny(nullptr);
   case Opcode::Select: {
@@ -523,17 +523,17 @@ Status FuncValidator::StepReference(const Instr &in) {
   }
 }
 
-Status FuncValidator::StepFixed(const Instr &in, const OpcodeInfo &info) {
+Status FuncValidator::StepFixed(const Instr& in, const OpcodeInfo& info) {
   WEFT_TRY(CheckImmediates(in, info));
-  const OpSignature &sig = info.sig;
+  const OpSignature& sig = info.sig;
   for (unsigned i = sig.num_params; i-- > 0;)
     WEFT_TRY(Pop(sig.params[i]));
   if (sig.num_results) Push(sig.result);
   return {};
 }
 
-Status FuncValidator::Step(const Instr &in) {
-  const OpcodeInfo &info = GetOpcodeInfo(in.op);
+Status FuncValidator::Step(const Instr& in) {
+  const OpcodeInfo& info = GetOpcodeInfo(in.op);
   if (!info.sig.special) return StepFixed(in, info);
   switch (in.op) {
   case Opcode::LocalGet:
@@ -557,7 +557,7 @@ Status FuncValidator::Step(const Instr &in) {
 
 Status FuncValidator::Run() {
   PushCtrl(Opcode::Block, TypeList(), TypeList(&type_.results));
-  for (const Instr &in : func_.code) {
+  for (const Instr& in : func_.code) {
     cur_ = &in;
     if (ctrls_.empty())
       return Fail("operators remaining after end of function");
@@ -572,8 +572,8 @@ Status FuncValidator::Run() {
 
 } // namespace
 
-Status ValidateFunction(const ModuleContext &ctx, uint32_t func_index,
-                        const Function &func) {
+Status ValidateFunction(const ModuleContext& ctx, uint32_t func_index,
+                        const Function& func) {
   FuncValidator v(ctx, func_index, func);
   return v.Run();
 }

@@ -10,9 +10,9 @@ namespace weft {
 
 enum class LebError : uint8_t {
   None,
-  Truncated,  // ran past `end`
-  TooLong,    // more bytes than N bits allow ("integer representation too long")
-  TooLarge,   // unused bits set ("integer too large")
+  Truncated, // ran past `end`
+  TooLong,   // more bytes than N bits allow ("integer representation too long")
+  TooLarge,  // unused bits set ("integer too large")
 };
 
 // Reads an unsigned LEB128 of at most `bits` bits from [*p, end).

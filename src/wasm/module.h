@@ -84,8 +84,8 @@ enum class SegmentMode : uint8_t { Active, Passive, Declarative };
 
 struct ElemSegment {
   SegmentMode mode = SegmentMode::Active;
-  uint32_t table = 0;     // active only
-  ConstExpr offset;       // active only
+  uint32_t table = 0; // active only
+  ConstExpr offset;   // active only
   ValType type = ValType::FuncRef;
   std::vector<ConstExpr> init; // one expression per element; function
                                // indices are given as ref.func expressions
@@ -107,8 +107,8 @@ struct CustomSection {
 struct Module {
   std::vector<FuncType> types;
   std::vector<Import> imports;
-  std::vector<Function> functions; // defined functions only
-  std::vector<TableType> tables;   // defined tables only
+  std::vector<Function> functions;  // defined functions only
+  std::vector<TableType> tables;    // defined tables only
   std::vector<MemoryType> memories; // defined memories only
   std::vector<Global> globals;      // defined globals only
   std::vector<Export> exports;

@@ -27,7 +27,8 @@ constexpr OpSignature ParseSig(const char* s) {
     i = 1;
   }
   ++i; // skip '_'
-  for (; s[i] != '\0'; ++i) sig.params[sig.num_params++] = SigLetter(s[i]);
+  for (; s[i] != '\0'; ++i)
+    sig.params[sig.num_params++] = SigLetter(s[i]);
   return sig;
 }
 

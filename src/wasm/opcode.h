@@ -62,9 +62,9 @@ struct OpSignature {
 };
 
 struct OpcodeInfo {
-  const char* name;  // text format name, "i32.add"
-  uint8_t prefix;    // 0, 0xFC or 0xFD
-  uint32_t code;     // byte or sub-opcode
+  const char* name; // text format name, "i32.add"
+  uint8_t prefix;   // 0, 0xFC or 0xFD
+  uint32_t code;    // byte or sub-opcode
   ImmKind imm;
   OpSignature sig;
   uint8_t mem_bytes; // natural access size of memory instructions
@@ -74,7 +74,7 @@ const OpcodeInfo& GetOpcodeInfo(Opcode op);
 inline const char* OpcodeName(Opcode op) { return GetOpcodeInfo(op).name; }
 
 // Decoder lookups. Return nullopt for an unknown encoding.
-std::optional<Opcode> LookupOpcode(uint8_t byte);                   // no prefix
+std::optional<Opcode> LookupOpcode(uint8_t byte); // no prefix
 std::optional<Opcode> LookupPrefixedOpcode(uint8_t prefix, uint32_t code);
 
 } // namespace weft

@@ -24,8 +24,8 @@ struct Error {
 // Result<T>: either a T or an Error. Small and explicit; no exceptions.
 template <typename T> class [[nodiscard]] Result {
 public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error err) : v_(std::move(err)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {} // NOLINT: implicit by design
+  Result(Error err) : v_(std::move(err)) {} // NOLINT: implicit by design
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() & { return std::get<0>(v_); }
@@ -43,7 +43,7 @@ private:
 template <> class [[nodiscard]] Result<void> {
 public:
   Result() = default;
-  Result(Error err) : err_(std::move(err)), ok_(false) {}  // NOLINT
+  Result(Error err) : err_(std::move(err)), ok_(false) {} // NOLINT
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
   const Error& error() const { return err_; }

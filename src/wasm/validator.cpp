@@ -24,12 +24,12 @@ Error MakeError(std::string message, std::string context,
   return e;
 }
 
-std::string Numbered(const char *what, size_t index) {
+std::string Numbered(const char* what, size_t index) {
   return std::string(what) + " " + std::to_string(index);
 }
 
-Status CheckLimits(const Limits &limits, uint64_t range, const char *too_large,
-                   const std::string &context) {
+Status CheckLimits(const Limits& limits, uint64_t range, const char* too_large,
+                   const std::string& context) {
   if (limits.min > range) return MakeError(too_large, context);
   if (limits.max) {
     if (*limits.max > range) return MakeError(too_large, context);
@@ -40,25 +40,25 @@ Status CheckLimits(const Limits &limits, uint64_t range, const char *too_large,
   return {};
 }
 
-Status CheckTableType(const TableType &t, const std::string &context) {
+Status CheckTableType(const TableType& t, const std::string& context) {
   if (!IsRefType(t.elem))
     return MakeError("table element type must be a reference type", context);
   return CheckLimits(t.limits, 0xFFFFFFFFull,
                      "table size must be at most 2^32-1", context);
 }
 
-Status CheckMemoryType(const MemoryType &t, const std::string &context) {
+Status CheckMemoryType(const MemoryType& t, const std::string& context) {
   return CheckLimits(t.limits, kMaxPages,
                      "memory size must be at most 65536 pages (4GiB)", context);
 }
 
 // A constant expression: only constants, ref.null, ref.func and global.get
 // of an imported immutable global, and it must produce exactly `expected`.
-Status CheckConstExpr(const ModuleContext &ctx, const ConstExpr &expr,
-                      ValType expected, const std::string &context) {
+Status CheckConstExpr(const ModuleContext& ctx, const ConstExpr& expr,
+                      ValType expected, const std::string& context) {
   std::vector<ValType> stack;
   for (size_t i = 0; i < expr.code.size(); ++i) {
-    const Instr &in = expr.code[i];
+    const Instr& in = expr.code[i];
     auto fail = [&](std::string msg) {
       return MakeError(std::move(msg), context, in.offset);
     };
@@ -111,29 +111,29 @@ Status CheckConstExpr(const ModuleContext &ctx, const ConstExpr &expr,
 
 // C.refs: the functions named by ref.func outside of function bodies (in
 // globals and segments) or exported; only these may be ref.func'ed in code.
-void CollectDeclaredFuncs(const Module &m, std::vector<bool> *declared) {
-  auto scan = [&](const ConstExpr &e) {
-    for (const Instr &in : e.code)
+void CollectDeclaredFuncs(const Module& m, std::vector<bool>* declared) {
+  auto scan = [&](const ConstExpr& e) {
+    for (const Instr& in : e.code)
       if (in.op == Opcode::RefFunc && in.a < declared->size())
         (*declared)[in.a] = true;
   };
-  for (const Global &g : m.globals)
+  for (const Global& g : m.globals)
     scan(g.init);
-  for (const ElemSegment &seg : m.elems) {
+  for (const ElemSegment& seg : m.elems) {
     scan(seg.offset);
-    for (const ConstExpr &e : seg.init)
+    for (const ConstExpr& e : seg.init)
       scan(e);
   }
-  for (const DataSegment &seg : m.datas)
+  for (const DataSegment& seg : m.datas)
     scan(seg.offset);
-  for (const Export &ex : m.exports)
+  for (const Export& ex : m.exports)
     if (ex.kind == ExternKind::Func && ex.index < declared->size())
       (*declared)[ex.index] = true;
 }
 
-Status CheckImports(const Module &m) {
+Status CheckImports(const Module& m) {
   for (size_t i = 0; i < m.imports.size(); ++i) {
-    const Import &imp = m.imports[i];
+    const Import& imp = m.imports[i];
     std::string context = Numbered("import", i);
     switch (imp.kind) {
     case ExternKind::Func:
@@ -152,10 +152,10 @@ Status CheckImports(const Module &m) {
 
 // Builds the flattened context; the imports' and functions' type indices
 // must already be known to be in range.
-ModuleContext BuildContext(const Module &m) {
+ModuleContext BuildContext(const Module& m) {
   ModuleContext ctx;
   ctx.module = &m;
-  for (const Import &imp : m.imports) {
+  for (const Import& imp : m.imports) {
     switch (imp.kind) {
     case ExternKind::Func: ctx.func_types.push_back(imp.func_type); break;
     case ExternKind::Table: ctx.tables.push_back(imp.table); break;
@@ -164,27 +164,27 @@ ModuleContext BuildContext(const Module &m) {
     }
   }
   ctx.num_imported_globals = static_cast<uint32_t>(ctx.globals.size());
-  for (const Function &f : m.functions)
+  for (const Function& f : m.functions)
     ctx.func_types.push_back(f.type_index);
-  for (const TableType &t : m.tables)
+  for (const TableType& t : m.tables)
     ctx.tables.push_back(t);
   ctx.num_memories += static_cast<uint32_t>(m.memories.size());
-  for (const Global &g : m.globals)
+  for (const Global& g : m.globals)
     ctx.globals.push_back(g.type);
   ctx.declared_funcs.assign(ctx.func_types.size(), false);
   CollectDeclaredFuncs(m, &ctx.declared_funcs);
   return ctx;
 }
 
-Status CheckElems(const ModuleContext &ctx) {
-  const Module &m = *ctx.module;
+Status CheckElems(const ModuleContext& ctx) {
+  const Module& m = *ctx.module;
   for (size_t i = 0; i < m.elems.size(); ++i) {
-    const ElemSegment &seg = m.elems[i];
+    const ElemSegment& seg = m.elems[i];
     std::string context = Numbered("elem segment", i);
     if (!IsRefType(seg.type))
       return MakeError("element segment type must be a reference type",
                        context);
-    for (const ConstExpr &e : seg.init)
+    for (const ConstExpr& e : seg.init)
       WEFT_TRY(CheckConstExpr(ctx, e, seg.type, context));
     if (seg.mode != SegmentMode::Active) continue;
     if (seg.table >= ctx.tables.size())
@@ -199,10 +199,10 @@ Status CheckElems(const ModuleContext &ctx) {
   return {};
 }
 
-Status CheckDatas(const ModuleContext &ctx) {
-  const Module &m = *ctx.module;
+Status CheckDatas(const ModuleContext& ctx) {
+  const Module& m = *ctx.module;
   for (size_t i = 0; i < m.datas.size(); ++i) {
-    const DataSegment &seg = m.datas[i];
+    const DataSegment& seg = m.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
     std::string context = Numbered("data segment", i);
     if (seg.memory >= ctx.num_memories)
@@ -212,14 +212,14 @@ Status CheckDatas(const ModuleContext &ctx) {
   return {};
 }
 
-Status CheckExports(const ModuleContext &ctx) {
-  const Module &m = *ctx.module;
+Status CheckExports(const ModuleContext& ctx) {
+  const Module& m = *ctx.module;
   std::unordered_set<std::string_view> names;
   for (size_t i = 0; i < m.exports.size(); ++i) {
-    const Export &ex = m.exports[i];
+    const Export& ex = m.exports[i];
     std::string context = "export \"" + ex.name + "\"";
     size_t count = 0;
-    const char *what = "";
+    const char* what = "";
     switch (ex.kind) {
     case ExternKind::Func:
       count = ctx.func_types.size();
@@ -248,7 +248,7 @@ Status CheckExports(const ModuleContext &ctx) {
 
 } // namespace
 
-Status Validate(const Module &m) {
+Status Validate(const Module& m) {
   WEFT_TRY(CheckImports(m));
   for (size_t i = 0; i < m.functions.size(); ++i) {
     uint32_t type_index = m.functions[i].type_index;
@@ -277,7 +277,7 @@ Status Validate(const Module &m) {
   if (m.start) {
     if (*m.start >= ctx.func_types.size())
       return MakeError(UnknownIndex("function", *m.start), "start section");
-    const FuncType &ft = ctx.FuncTypeOf(*m.start);
+    const FuncType& ft = ctx.FuncTypeOf(*m.start);
     if (!ft.params.empty() || !ft.results.empty())
       return MakeError("start function must have type [] -> [], not " +
                            ft.ToString(),

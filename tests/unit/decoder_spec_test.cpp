@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<uint8_t> ReadFile(const fs::path &path) {
+std::vector<uint8_t> ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -29,7 +29,7 @@ std::vector<fs::path> SpecScripts() {
   std::vector<fs::path> scripts;
   fs::path core = fs::path(WEFT_SPEC_DIR) / "json" / "core";
   if (!fs::is_directory(core)) return scripts;
-  for (const auto &dir : fs::directory_iterator(core)) {
+  for (const auto& dir : fs::directory_iterator(core)) {
     if (!dir.is_directory()) continue;
     fs::path json = dir.path() / (dir.path().filename().string() + ".json");
     if (fs::exists(json)) scripts.push_back(json);
@@ -45,10 +45,10 @@ TEST(DecoderSpec, CoreBinaryModules) {
   int modules = 0, malformed = 0, other_valid = 0, invalid = 0;
   int invalid_rejected = 0;
   std::vector<std::string> failures;
-  for (const fs::path &script : scripts) {
+  for (const fs::path& script : scripts) {
     std::ifstream in(script);
     nlohmann::json doc = nlohmann::json::parse(in);
-    for (const nlohmann::json &cmd : doc["commands"]) {
+    for (const nlohmann::json& cmd : doc["commands"]) {
       const std::string type = cmd["type"];
       if (!cmd.contains("filename")) continue;
       const std::string file = cmd["filename"];

@@ -25,26 +25,26 @@ Bytes Leb(uint64_t v) {
 
 Bytes Cat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const Bytes &p : parts)
+  for (const Bytes& p : parts)
     out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
 Bytes Header() { return {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00}; }
 
-Bytes Sec(uint8_t id, const Bytes &payload) {
+Bytes Sec(uint8_t id, const Bytes& payload) {
   return Cat({{id}, Leb(payload.size()), payload});
 }
 
 Bytes Mod(std::initializer_list<Bytes> sections) {
   Bytes out = Header();
-  for (const Bytes &s : sections)
+  for (const Bytes& s : sections)
     out.insert(out.end(), s.begin(), s.end());
   return out;
 }
 
 // A body: locals bytes (starting with the group count), then code.
-Bytes Body(const Bytes &locals, const Bytes &code) {
+Bytes Body(const Bytes& locals, const Bytes& code) {
   Bytes content = Cat({locals, code});
   return Cat({Leb(content.size()), content});
 }
@@ -53,19 +53,19 @@ const Bytes kOneVoidType = Sec(1, {0x01, 0x60, 0x00, 0x00});
 const Bytes kOneFunc = Sec(3, {0x01, 0x00});
 
 // A module with one `() -> ()` function whose body is `code`.
-Bytes FuncModule(const Bytes &code, const Bytes &extra_before_code = {}) {
+Bytes FuncModule(const Bytes& code, const Bytes& extra_before_code = {}) {
   return Cat({Header(), kOneVoidType, kOneFunc, extra_before_code,
               Sec(10, Cat({{0x01}, Body({0x00}, code)}))});
 }
 
-Error DecodeError(const Bytes &bytes, const DecodeLimits &limits = {}) {
+Error DecodeError(const Bytes& bytes, const DecodeLimits& limits = {}) {
   Result<Module> m = Decode(bytes, limits);
   EXPECT_FALSE(m.ok()) << "decoded unexpectedly";
   if (m.ok()) return Error{};
   return m.error();
 }
 
-Module DecodeOk(const Bytes &bytes) {
+Module DecodeOk(const Bytes& bytes) {
   Result<Module> m = Decode(bytes);
   EXPECT_TRUE(m.ok()) << m.error().Describe();
   if (!m.ok()) return Module{};
@@ -262,7 +262,7 @@ TEST(Decoder, ControlStructure) {
                                   0x0B,       // 10 end
                                   0x0B}));    // 11 end (func)
   ASSERT_EQ(m.functions.size(), 1u);
-  const std::vector<Instr> &c = m.functions[0].code;
+  const std::vector<Instr>& c = m.functions[0].code;
   ASSERT_EQ(c.size(), 12u);
   EXPECT_EQ(c[0].op, Opcode::Block);
   EXPECT_EQ(c[0].block.kind, BlockType::Kind::Empty);
@@ -312,7 +312,7 @@ TEST(Decoder, DeepNestingDoesNotRecurse) {
     code.insert(code.end(), {0x02, 0x40});
   code.insert(code.end(), depth + 1, 0x0B);
   Module m = DecodeOk(FuncModule(code));
-  const std::vector<Instr> &c = m.functions[0].code;
+  const std::vector<Instr>& c = m.functions[0].code;
   ASSERT_EQ(c.size(), 2 * depth + 1);
   EXPECT_EQ(c[0].end_index, 2 * depth - 1);
   EXPECT_EQ(c[depth - 1].end_index, depth);
@@ -346,8 +346,8 @@ TEST(Decoder, Immediates) {
   });
   Bytes data = Sec(11, {0x01, 0x01, 0x00}); // one passive segment
   Module m = DecodeOk(Cat({FuncModule(code, Sec(12, {0x01})), data}));
-  const Function &f = m.functions[0];
-  const std::vector<Instr> &c = f.code;
+  const Function& f = m.functions[0];
+  const std::vector<Instr>& c = f.code;
   ASSERT_EQ(c.size(), 17u);
   EXPECT_EQ(c[0].op, Opcode::BrTable);
   EXPECT_EQ(c[0].a, 0u);
@@ -400,8 +400,8 @@ TEST(Decoder, ZeroBytesAndDataCount) {
   // memory.init / data.drop need a data count section when the module has
   // data segments; without any, the module is well-formed but invalid
   // ("unknown data segment", the validator's job), as memory_init.wast has it.
-  e = DecodeError(Cat({FuncModule({0xFC, 0x09, 0x00, 0x0B}),
-                       Sec(11, {0x01, 0x01, 0x00})}));
+  e = DecodeError(
+      Cat({FuncModule({0xFC, 0x09, 0x00, 0x0B}), Sec(11, {0x01, 0x01, 0x00})}));
   EXPECT_EQ(e.message, "data count section required");
   DecodeOk(FuncModule({0xFC, 0x09, 0x00, 0x0B}));
   DecodeOk(FuncModule({0xFC, 0x09, 0x00, 0x0B}, Sec(12, {0x00})));
@@ -494,7 +494,7 @@ TEST(Decoder, GlobalsWithVectorInit) {
   v.push_back(0x0B);
   Module m = DecodeOk(Mod({Sec(6, Cat({{0x01}, v}))}));
   ASSERT_EQ(m.globals.size(), 1u);
-  const ConstExpr &init = m.globals[0].init;
+  const ConstExpr& init = m.globals[0].init;
   ASSERT_EQ(init.code.size(), 2u);
   EXPECT_EQ(init.code[0].op, Opcode::V128Const);
   ASSERT_EQ(init.v128_consts.size(), 1u);

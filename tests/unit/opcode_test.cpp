@@ -17,9 +17,9 @@ TEST(Opcode, TableIsConsistent) {
     const OpcodeInfo& info = GetOpcodeInfo(op);
     EXPECT_TRUE(encodings.insert({info.prefix, info.code}).second)
         << info.name << " has a duplicate encoding";
-    std::optional<Opcode> back = info.prefix == 0
-                                     ? LookupOpcode(static_cast<uint8_t>(info.code))
-                                     : LookupPrefixedOpcode(info.prefix, info.code);
+    std::optional<Opcode> back =
+        info.prefix == 0 ? LookupOpcode(static_cast<uint8_t>(info.code))
+                         : LookupPrefixedOpcode(info.prefix, info.code);
     ASSERT_TRUE(back.has_value()) << info.name;
     EXPECT_EQ(*back, op) << info.name;
   }

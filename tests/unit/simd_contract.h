@@ -121,52 +121,52 @@ struct Out {
   V128 v;
   uint32_t n = 0;
 };
-using Invoker = std::function<std::optional<Out>(const std::vector<Arg> &)>;
+using Invoker = std::function<std::optional<Out>(const std::vector<Arg>&)>;
 
-inline bool Vecs(const std::vector<Arg> &a, size_t count) {
+inline bool Vecs(const std::vector<Arg>& a, size_t count) {
   if (a.size() != count) return false;
-  for (const Arg &x : a)
+  for (const Arg& x : a)
     if (!x.is_v128) return false;
   return true;
 }
 inline Invoker Wrap(V128 (*f)(V128)) {
-  return [f](const std::vector<Arg> &a) -> std::optional<Out> {
+  return [f](const std::vector<Arg>& a) -> std::optional<Out> {
     if (!Vecs(a, 1)) return std::nullopt;
     return Out{true, f(a[0].v), 0};
   };
 }
 inline Invoker Wrap(V128 (*f)(V128, V128)) {
-  return [f](const std::vector<Arg> &a) -> std::optional<Out> {
+  return [f](const std::vector<Arg>& a) -> std::optional<Out> {
     if (!Vecs(a, 2)) return std::nullopt;
     return Out{true, f(a[0].v, a[1].v), 0};
   };
 }
 inline Invoker Wrap(V128 (*f)(V128, V128, V128)) {
-  return [f](const std::vector<Arg> &a) -> std::optional<Out> {
+  return [f](const std::vector<Arg>& a) -> std::optional<Out> {
     if (!Vecs(a, 3)) return std::nullopt;
     return Out{true, f(a[0].v, a[1].v, a[2].v), 0};
   };
 }
 inline Invoker Wrap(uint32_t (*f)(V128)) {
-  return [f](const std::vector<Arg> &a) -> std::optional<Out> {
+  return [f](const std::vector<Arg>& a) -> std::optional<Out> {
     if (!Vecs(a, 1)) return std::nullopt;
     return Out{false, {}, f(a[0].v)};
   };
 }
 inline Invoker Wrap(V128 (*f)(V128, uint32_t)) {
-  return [f](const std::vector<Arg> &a) -> std::optional<Out> {
+  return [f](const std::vector<Arg>& a) -> std::optional<Out> {
     if (a.size() != 2 || !a[0].is_v128 || a[1].is_v128) return std::nullopt;
     return Out{true, f(a[0].v, static_cast<uint32_t>(a[1].n)), 0};
   };
 }
 inline Invoker Wrap(V128 (*f)(uint32_t)) {
-  return [f](const std::vector<Arg> &a) -> std::optional<Out> {
+  return [f](const std::vector<Arg>& a) -> std::optional<Out> {
     if (a.size() != 1 || a[0].is_v128) return std::nullopt;
     return Out{true, f(static_cast<uint32_t>(a[0].n)), 0};
   };
 }
 inline Invoker Wrap(V128 (*f)(uint64_t)) {
-  return [f](const std::vector<Arg> &a) -> std::optional<Out> {
+  return [f](const std::vector<Arg>& a) -> std::optional<Out> {
     if (a.size() != 1 || a[0].is_v128) return std::nullopt;
     return Out{true, f(a[0].n), 0};
   };
@@ -187,7 +187,7 @@ inline std::map<std::string, Invoker> PlainInvokers() {
 } // namespace weft::simd::contract
 
 namespace weft {
-inline void PrintTo(const V128 &v, std::ostream *os) {
+inline void PrintTo(const V128& v, std::ostream* os) {
   static const char kHex[] = "0123456789abcdef";
   *os << "v128[";
   for (unsigned i = 0; i < 16; ++i)

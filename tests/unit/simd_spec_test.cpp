@@ -20,9 +20,9 @@ namespace {
 // instruction (the scripts export `(func (export "i8x16.add") ...)` that just
 // apply it to their parameters) is replayed directly on the simd functions.
 
-V128 ParseV128(const nlohmann::json &j) {
+V128 ParseV128(const nlohmann::json& j) {
   std::string lane = j.at("lane_type").get<std::string>();
-  const nlohmann::json &values = j.at("value");
+  const nlohmann::json& values = j.at("value");
   unsigned width = lane == "i8"                     ? 1
                    : lane == "i16"                  ? 2
                    : lane == "i32" || lane == "f32" ? 4
@@ -36,11 +36,11 @@ V128 ParseV128(const nlohmann::json &j) {
 }
 
 // Checks actual against one expected v128, lane by lane for NaN patterns.
-bool MatchV128(const nlohmann::json &j, const V128 &actual) {
+bool MatchV128(const nlohmann::json& j, const V128& actual) {
   std::string lane = j.at("lane_type").get<std::string>();
-  const nlohmann::json &values = j.at("value");
+  const nlohmann::json& values = j.at("value");
   bool has_nan_pattern = false;
-  for (const auto &v : values)
+  for (const auto& v : values)
     if (v.get<std::string>().starts_with("nan:")) has_nan_pattern = true;
   if (!has_nan_pattern) return ParseV128(j) == actual;
   unsigned width = lane == "f32" ? 4 : 8;
@@ -63,7 +63,7 @@ bool MatchV128(const nlohmann::json &j, const V128 &actual) {
 
 // The instruction an export of a spec script applies. Most scripts name the
 // export after the instruction; these ones use shorter names.
-std::string InstructionOf(const std::string &script, const std::string &field) {
+std::string InstructionOf(const std::string& script, const std::string& field) {
   if (field == "v8x16_swizzle") return "i8x16.swizzle";
   if (field.ends_with(".any_true")) return "v128.any_true"; // i16x8.any_true
   if (script == "simd_bitwise") return "v128." + field;     // "and"
@@ -81,22 +81,22 @@ TEST(Simd, SpecScripts) {
 
   unsigned checked = 0;
   std::map<std::string, unsigned> per_op;
-  for (const auto &entry : fs::directory_iterator(dir)) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
     std::string name = entry.path().filename().string();
     if (!name.starts_with("simd_")) continue;
     std::ifstream in(entry.path() / (name + ".json"));
     if (!in) continue;
     nlohmann::json script = nlohmann::json::parse(in);
-    for (const auto &cmd : script.at("commands")) {
+    for (const auto& cmd : script.at("commands")) {
       if (cmd.at("type") != "assert_return") continue;
-      const auto &action = cmd.at("action");
+      const auto& action = cmd.at("action");
       if (action.at("type") != "invoke") continue;
       auto it = invokers.find(
           InstructionOf(name, action.at("field").get<std::string>()));
       if (it == invokers.end()) continue;
 
       std::vector<simd::contract::Arg> args;
-      for (const auto &a : action.at("args")) {
+      for (const auto& a : action.at("args")) {
         simd::contract::Arg arg;
         if (a.at("type") == "v128") {
           arg.is_v128 = true;
@@ -108,9 +108,9 @@ TEST(Simd, SpecScripts) {
       }
       std::optional<simd::contract::Out> out = it->second(args);
       if (!out) continue; // same name, other parameter types
-      const auto &expected = cmd.at("expected");
+      const auto& expected = cmd.at("expected");
       ASSERT_EQ(expected.size(), 1u);
-      const auto &e = expected[0];
+      const auto& e = expected[0];
       std::string where =
           name + ":" + std::to_string(cmd.at("line").get<int>());
       if (out->is_v128) {
@@ -129,7 +129,7 @@ TEST(Simd, SpecScripts) {
   }
   // The scripts cover every plain instruction, thousands of cases in all.
   EXPECT_GT(checked, 20000u);
-  for (const auto &[text, fn] : invokers)
+  for (const auto& [text, fn] : invokers)
     EXPECT_TRUE(per_op.count(text)) << text << " not covered by the scripts";
 }
 

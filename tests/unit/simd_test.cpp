@@ -692,7 +692,7 @@ TEST(Simd, LoadStore) {
   uint8_t mem[40];
   for (unsigned i = 0; i < 40; ++i)
     mem[i] = static_cast<uint8_t>(0xF0 + i);
-  const uint8_t *p = mem + 3; // unaligned: bytes F3 F4 F5 ...
+  const uint8_t* p = mem + 3; // unaligned: bytes F3 F4 F5 ...
   EXPECT_EQ(simd::V128Load(p),
             Bytes({0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC,
                    0xFD, 0xFE, 0xFF, 0x00, 0x01, 0x02}));

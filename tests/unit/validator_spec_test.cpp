@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<uint8_t> LoadBytes(const fs::path &path) {
+std::vector<uint8_t> LoadBytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -31,7 +31,7 @@ std::vector<fs::path> CoreScripts() {
   std::vector<fs::path> out;
   const fs::path core = fs::path(WEFT_SPEC_DIR) / "json" / "core";
   if (!fs::is_directory(core)) return out;
-  for (const fs::directory_entry &dir : fs::directory_iterator(core)) {
+  for (const fs::directory_entry& dir : fs::directory_iterator(core)) {
     const fs::path json =
         dir.path() / (dir.path().filename().string() + ".json");
     if (dir.is_directory() && fs::exists(json)) out.push_back(json);
@@ -40,7 +40,7 @@ std::vector<fs::path> CoreScripts() {
   return out;
 }
 
-bool IsBinaryModuleFile(const nlohmann::json &cmd) {
+bool IsBinaryModuleFile(const nlohmann::json& cmd) {
   if (!cmd.contains("filename")) return false;
   const std::string file = cmd["filename"];
   return file.size() > 5 && file.compare(file.size() - 5, 5, ".wasm") == 0;
@@ -49,8 +49,8 @@ bool IsBinaryModuleFile(const nlohmann::json &cmd) {
 // assert_invalid commands whose expected text cannot be checked against the
 // binary wast2json produced; they must still be rejected.
 struct MessageSkip {
-  const char *where;
-  const char *reason;
+  const char* where;
+  const char* reason;
 };
 constexpr MessageSkip kMessageSkips[] = {
     {"select.json:324",
@@ -58,8 +58,8 @@ constexpr MessageSkip kMessageSkips[] = {
      "byte-identical to select.json:319 which expects \"type mismatch\""},
 };
 
-bool MessageSkipped(const std::string &where) {
-  for (const MessageSkip &skip : kMessageSkips)
+bool MessageSkipped(const std::string& where) {
+  for (const MessageSkip& skip : kMessageSkips)
     if (where == skip.where) return true;
   return false;
 }
@@ -73,10 +73,10 @@ struct Tally {
   std::vector<std::string> wrong_message;
 };
 
-void CheckScript(const fs::path &script, Tally *t) {
+void CheckScript(const fs::path& script, Tally* t) {
   std::ifstream in(script);
   const nlohmann::json doc = nlohmann::json::parse(in);
-  for (const nlohmann::json &cmd : doc["commands"]) {
+  for (const nlohmann::json& cmd : doc["commands"]) {
     const std::string type = cmd["type"];
     const bool must_validate = type == "module" ||
                                type == "assert_unlinkable" ||
@@ -113,7 +113,7 @@ void CheckScript(const fs::path &script, Tally *t) {
   }
 }
 
-std::string Listing(const std::vector<std::string> &items) {
+std::string Listing(const std::vector<std::string>& items) {
   std::string s;
   const size_t shown = std::min<size_t>(items.size(), 40);
   for (size_t i = 0; i < shown; ++i)
@@ -128,7 +128,7 @@ TEST(ValidatorSpec, CoreSuite) {
   if (scripts.empty()) GTEST_SKIP() << "no spec testsuite at " << WEFT_SPEC_DIR;
 
   Tally t;
-  for (const fs::path &script : scripts)
+  for (const fs::path& script : scripts)
     CheckScript(script, &t);
 
   // The suite at commit 3a04b2c has about 1,700 such modules and 2,144

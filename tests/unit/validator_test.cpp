@@ -94,20 +94,20 @@ FuncType Sig(std::vector<ValType> params, std::vector<ValType> results) {
   return t;
 }
 
-void AddMemory(Module *m, uint64_t min = 1) {
+void AddMemory(Module* m, uint64_t min = 1) {
   MemoryType mt;
   mt.limits.min = min;
   m->memories.push_back(mt);
 }
 
-void AddTable(Module *m, ValType elem = kFuncRef, uint64_t min = 1) {
+void AddTable(Module* m, ValType elem = kFuncRef, uint64_t min = 1) {
   TableType t;
   t.elem = elem;
   t.limits.min = min;
   m->tables.push_back(t);
 }
 
-void AddImportedGlobal(Module *m, ValType type, bool mut) {
+void AddImportedGlobal(Module* m, ValType type, bool mut) {
   Import imp;
   imp.module = "env";
   imp.name = "g" + std::to_string(m->imports.size());
@@ -118,7 +118,7 @@ void AddImportedGlobal(Module *m, ValType type, bool mut) {
   ++m->num_imported_globals;
 }
 
-void AddGlobal(Module *m, ValType type, bool mut, ConstExpr init) {
+void AddGlobal(Module* m, ValType type, bool mut, ConstExpr init) {
   Global g;
   g.type.type = type;
   g.type.mut = mut;
@@ -126,14 +126,14 @@ void AddGlobal(Module *m, ValType type, bool mut, ConstExpr init) {
   m->globals.push_back(std::move(g));
 }
 
-void ExpectValid(const Module &m) {
+void ExpectValid(const Module& m) {
   Status s = Validate(m);
   EXPECT_TRUE(s.ok()) << s.error().Describe();
 }
 
 // Checks that validation fails with a message containing `text`; returns the
 // error for further checks.
-Error ExpectInvalid(const Module &m, const std::string &text) {
+Error ExpectInvalid(const Module& m, const std::string& text) {
   Status s = Validate(m);
   EXPECT_FALSE(s.ok()) << "expected \"" << text << "\"";
   if (s.ok()) return Error{};
