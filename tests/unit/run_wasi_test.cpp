@@ -4,6 +4,8 @@
 // host file system.
 #include <gtest/gtest.h>
 
+#include "fs_helpers.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -28,40 +30,11 @@
 
 namespace {
 
+using weft_test::ReadAll;
+using weft_test::Snapshot;
+using weft_test::WriteFile;
+
 namespace fs = std::filesystem;
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void WriteFile(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary);
-  out << s;
-}
-
-// A listing of a tree (path, mode, size, content, mtime) to prove it did
-// not change.
-std::string Snapshot(const fs::path& root) {
-  std::vector<std::string> rows;
-  for (auto it = fs::recursive_directory_iterator(root);
-       it != fs::recursive_directory_iterator(); ++it) {
-    struct stat st;
-    ::lstat(it->path().c_str(), &st);
-    std::string row = fs::relative(it->path(), root).string() +
-                      " mode=" + std::to_string(st.st_mode) +
-                      " size=" + std::to_string(st.st_size) +
-                      " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." +
-                      std::to_string(st.st_mtim.tv_nsec);
-    if (S_ISREG(st.st_mode)) row += " data=" + ReadAll(it->path());
-    rows.push_back(row);
-  }
-  std::sort(rows.begin(), rows.end());
-  std::string s;
-  for (auto& r : rows)
-    s += r + "\n";
-  return s;
-}
 
 struct Output {
   int code = -1; // exit status; 128+N when killed by signal N

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+
+#include "fs_helpers.h"
 #include <map>
 #include <sstream>
 #include <string>
@@ -29,19 +31,11 @@
 namespace weft {
 namespace {
 
+using weft_test::ReadAll;
+using weft_test::Snapshot;
+using weft_test::WriteFile;
+
 namespace fs = std::filesystem;
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary);
-  out << s;
-}
 
 std::string ReadFdFromStart(int fd) {
   std::string s;
@@ -59,29 +53,6 @@ std::vector<uint8_t> ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
                               std::istreambuf_iterator<char>());
-}
-
-// A listing of a tree (path, type, size, content hash, mtime) to prove it
-// did not change.
-std::string Snapshot(const fs::path& root) {
-  std::vector<std::string> rows;
-  for (auto it = fs::recursive_directory_iterator(root);
-       it != fs::recursive_directory_iterator(); ++it) {
-    struct stat st;
-    ::lstat(it->path().c_str(), &st);
-    std::string row = fs::relative(it->path(), root).string() +
-                      " mode=" + std::to_string(st.st_mode) +
-                      " size=" + std::to_string(st.st_size) +
-                      " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." +
-                      std::to_string(st.st_mtim.tv_nsec);
-    if (S_ISREG(st.st_mode)) row += " data=" + ReadAll(it->path());
-    rows.push_back(row);
-  }
-  std::sort(rows.begin(), rows.end());
-  std::string s;
-  for (auto& r : rows)
-    s += r + "\n";
-  return s;
 }
 
 struct GuestRun {

@@ -2,6 +2,7 @@
 // both backends (openat2 and the portable walk).
 #include "wasi/sandbox_path.h"
 
+#include "fs_helpers.h"
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -19,19 +20,10 @@
 namespace weft::wasi {
 namespace {
 
+using weft_test::ReadAll;
+using weft_test::WriteFile;
+
 namespace fs = std::filesystem;
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary);
-  out << s;
-}
 
 std::string ReadFd(int fd) {
   std::string s;
