@@ -13,7 +13,7 @@
 #include <llvm/Support/raw_ostream.h>
 #pragma GCC diagnostic pop
 
-#include "compile/jit_module.h"
+#include "native/jit_module.h"
 #include "compile/translate.h"
 #include "wasm/decoder.h"
 #include "wasm/validator.h"

@@ -22,7 +22,7 @@
 #pragma GCC diagnostic pop
 
 #include "compile/compile.h"
-#include "compile/vmctx.h"
+#include "native/vmctx.h"
 #include "runtime/runtime.h"
 
 namespace weft::jit {

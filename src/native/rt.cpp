@@ -21,7 +21,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "compile/jit_module.h"
+#include "native/jit_module.h"
 
 namespace weft::jit {
 

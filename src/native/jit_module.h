@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "compile/compile.h"
-#include "compile/vmctx.h"
+#include "native/vmctx.h"
 
 namespace weft::jit {
 
