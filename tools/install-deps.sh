@@ -10,7 +10,13 @@ PACKAGES=(
   libboost1.81-dev libtomlplusplus-dev
   wabt nodejs hyperfine
   wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
+  libsqlite3-dev
+  # Rust guests (examples/hello-rust): Debian's rustc with its wasm32-wasi std.
+  rustc libstd-rust-dev-wasm32 lld-14
 )
+# TypeScript guests (examples/hello-ts) need npm; a machine that has its own
+# node and npm (not Debian's) keeps them.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -19,13 +25,23 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "weft: installing missing packages: ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-echo "weft: installing missing packages: ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+# npm packages, pinned by each package-lock.json: AssemblyScript and its WASI
+# shim for the TypeScript example. Installed again only when the lock file
+# is newer than what was installed.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+for dir in "$ROOT/examples/hello-ts"; do
+  stamp="$dir/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+    echo "weft: npm ci in ${dir#"$ROOT"/}" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done
