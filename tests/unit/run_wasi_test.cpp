@@ -599,4 +599,106 @@ TEST_F(RunWasiTest, HelpDocumentsTheContract) {
     EXPECT_NE(o.out.find(s), std::string::npos) << s;
 }
 
+// --- the compiled tier ------------------------------------------------------
+// The same programs through `--tier compiled` (the LLVM plugin next to the
+// weft binary): the same output, exit status and trap lines as the
+// interpreter, and the host process ends cleanly after every trap.
+
+TEST_F(RunWasiTest, CompiledTierMatchesTheInterpreterOnWasiPrograms) {
+  NEED("hello");
+  struct Case {
+    std::string program;
+    std::vector<std::string> args;
+    std::string stdin_data;
+  };
+  const std::vector<Case> cases = {
+      {"hello", {}, ""},
+      {"args_env", {"one", "two words"}, ""},
+      {"cat", {}, "line one\nline two\n"},
+      {"exit3", {}, ""},
+      {"cpp_hello", {}, ""},
+      {"random", {}, ""},
+      {"recurse", {}, ""},
+  };
+  for (const Case& c : cases) {
+    if (!fs::exists(Program(c.program))) continue;
+    Output out[2];
+    const char* tiers[2] = {"interp", "compiled"};
+    for (int t = 0; t < 2; ++t) {
+      Spawn s;
+      s.args = {"run",   "--tier",    tiers[t],
+                "--env", "WHO=tiers", Program(c.program)};
+      s.args.insert(s.args.end(), c.args.begin(), c.args.end());
+      s.stdin_data = c.stdin_data;
+      out[t] = Weft(s);
+    }
+    EXPECT_EQ(out[1].code, out[0].code) << c.program << "\n" << out[1].err;
+    EXPECT_EQ(out[1].err, out[0].err) << c.program;
+    // random prints fresh random bytes each run: compare its shape only.
+    if (c.program == "random")
+      EXPECT_EQ(out[1].out.size(), out[0].out.size()) << c.program;
+    else
+      EXPECT_EQ(out[1].out, out[0].out) << c.program;
+  }
+}
+
+TEST_F(RunWasiTest, CompiledTierTimeoutInterruptsALoop) {
+  NEED("spin");
+  Output o = Weft(
+      {"run", "--tier", "compiled", "--timeout", "300ms", Program("spin")});
+  EXPECT_EQ(o.code, 134);
+  EXPECT_EQ(o.out, "spinning\n");
+  EXPECT_EQ(o.err, "error: trap: interrupted (timeout 300ms expired)\n");
+  EXPECT_GE(o.seconds, 0.3);
+  EXPECT_LT(o.seconds, 10.0);
+}
+
+TEST_F(RunWasiTest, CompiledTierDeepRecursionTraps) {
+  NEED("recurse");
+  Output o = Weft({"run", "--tier", "compiled", Program("recurse")});
+  EXPECT_EQ(o.code, 134);
+  EXPECT_EQ(o.out, "recursing\n");
+  EXPECT_EQ(o.err, "error: trap: call stack exhausted\n");
+}
+
+TEST_F(RunWasiTest, CompiledTierMaxMemoryStopsAMemoryBomb) {
+  NEED("membomb");
+  Output o = Weft({"run", "--tier", "compiled", "--max-memory", "16MiB",
+                   Program("membomb")});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(std::regex_match(
+      o.out, std::regex("malloc failed after 1[2-5] MiB \\([0-9]+ blocks "
+                        "still held\\)\n")))
+      << o.out;
+}
+
+TEST_F(RunWasiTest, CompiledTierOutOfBoundsAccessesTrap) {
+  // Loads at the last byte of memory, just past it, at 4 GiB - 1 (the
+  // guard region, not the memory), and past the end after a memory.grow.
+  const std::string m = Wat("oob.wat", R"((module
+    (memory 1)
+    (func (export "load") (param i32) (result i32)
+      (i32.load8_u (local.get 0)))
+    (func (export "grow_then_load") (param i32) (result i32)
+      (drop (memory.grow (i32.const 1)))
+      (i32.load8_u (local.get 0)))))");
+  struct Case {
+    std::string fn, arg, out, err;
+  };
+  const std::vector<Case> cases = {
+      {"load", "65535", "0\n", ""},
+      {"load", "65536", "", "error: trap: out of bounds memory access\n"},
+      {"load", "4294967295", "", "error: trap: out of bounds memory access\n"},
+      {"grow_then_load", "131071", "0\n", ""},
+      {"grow_then_load", "131072", "",
+       "error: trap: out of bounds memory access\n"},
+  };
+  for (const Case& c : cases) {
+    Output o = Weft({"run", "--tier", "compiled", "--invoke", c.fn, m, c.arg});
+    EXPECT_EQ(o.code, c.err.empty() ? 0 : 1) << c.fn << " " << c.arg;
+    EXPECT_EQ(o.out, c.out) << c.fn << " " << c.arg;
+    EXPECT_EQ(o.err, c.err) << c.fn << " " << c.arg;
+  }
+}
+
 } // namespace
