@@ -1,12 +1,18 @@
-// The compiled tier's embedding entry points: compile a module to native
-// code with LLVM (src/compile/README in docs/compiled-tier.md). The result is
-// a CompiledModule like the interpreter's; Store::Instantiate and
-// Store::Call work the same on it.
+// The compiled tier's entry points (docs/compiled-tier.md): compile a
+// module to native code with LLVM.
+//  - CompileToObjects: Wasm -> ELF x86-64 relocatable objects (one per
+//    partition, compiled on parallel threads). What the plugin
+//    weft-llvm.so does; the objects are loaded by src/native/loader.h or
+//    written into an artifact (src/native/artifact.h).
+//  - CompileModuleNative: the same, then linked in-process by our loader
+//    into a CompiledModule (tests and embedders that link LLVM).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 
+#include "native/artifact.h"
 #include "runtime/runtime.h"
 
 namespace weft {
@@ -14,13 +20,40 @@ namespace weft {
 // TierModule::kind of the compiled tier (the interpreter is 1).
 inline constexpr uint8_t kCompiledTier = 2;
 
-// Decode + validate + translate to LLVM IR + optimize (O2) + JIT. A module
-// using a feature the tier does not compile yet (SIMD) fails with an Error
-// whose message starts with kUnsupportedPrefix.
+// What changes the generated code besides the module, the weft build and
+// the CPU: recorded in every artifact and part of the cache key.
+inline constexpr const char* kCodeOptions = "O2 pic guard-pages";
+
+struct NativeCompileOptions {
+  // Threads compiling partitions; 0: one per core.
+  unsigned threads = 0;
+  // Number of partitions (LLVM modules, each its own object); 0: chosen by
+  // code size (1 for small modules).
+  unsigned partitions = 0;
+  // Called from compiling threads (serialized) after each partition with
+  // the bytes of function bodies done so far and their total.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+};
+
+// Decode + validate + translate to LLVM IR + optimize (O2) + emit objects.
+// A module using a feature the tier does not compile yet (SIMD) fails with
+// an Error whose message starts with kUnsupportedPrefix.
+Result<native::NativeCode>
+CompileToObjects(std::span<const uint8_t> bytes,
+                 const NativeCompileOptions& options = {});
+// For a decoded and validated module.
+Result<native::NativeCode>
+CompileToObjects(const Module& module,
+                 const NativeCompileOptions& options = {});
+
+// CompileToObjects, then linked by the loader (src/native/loader.h).
 Result<std::shared_ptr<const CompiledModule>>
 CompileModuleNative(const Engine& engine, std::span<const uint8_t> bytes);
 Result<std::shared_ptr<const CompiledModule>>
 CompileModuleNative(const Engine& engine, Module module);
+Result<std::shared_ptr<const CompiledModule>>
+CompileModuleNative(const Engine& engine, Module module,
+                    const NativeCompileOptions& options);
 
 inline constexpr const char* kUnsupportedPrefix =
     "unsupported by the compiled tier: ";

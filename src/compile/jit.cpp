@@ -1,19 +1,38 @@
-// CompileModuleNative: validate, translate (translate.cpp), optimize with
-// the new pass manager at O2, and JIT with ORC LLJIT. The only file that
-// includes the ORC and PassBuilder headers (they are slow to compile).
+// CompileToObjects: validate, split the module into partitions, and on
+// parallel threads translate each (translate.cpp), optimize with the new
+// pass manager at O2 and emit an ELF relocatable object for the host CPU
+// (position-independent, small code model). The only file that includes
+// the PassBuilder and TargetMachine headers (they are slow to compile).
+//
+// Partitions: the defined functions are cut into contiguous ranges of
+// about equal code size. Each partition is its own LLVMContext and
+// llvm::Module, compiled on whichever thread is free. A partition's module
+// is translated from a copy of the weft module in which every function of
+// another partition has the body `unreachable`; those functions are then
+// turned into declarations. A function called from another partition keeps
+// external linkage, and the loader resolves the call by name.
+#include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
-#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Target/TargetOptions.h>
+#include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/SubtargetFeature.h>
 #pragma GCC diagnostic pop
 
-#include "native/jit_module.h"
+#include "compile/compile.h"
 #include "compile/translate.h"
 #include "wasm/decoder.h"
 #include "wasm/validator.h"
@@ -24,20 +43,43 @@ bool IsUnsupportedError(const Error& e) {
   return e.message.rfind(kUnsupportedPrefix, 0) == 0;
 }
 
-Result<std::shared_ptr<const CompiledModule>>
-CompileModuleNative(const Engine& engine, std::span<const uint8_t> bytes) {
+Result<native::NativeCode>
+CompileToObjects(std::span<const uint8_t> bytes,
+                 const NativeCompileOptions& options) {
   auto decoded = Decode(bytes);
   if (!decoded.ok()) return decoded.error();
-  return CompileModuleNative(engine, std::move(decoded).value());
+  WEFT_TRY(Validate(*decoded));
+  return CompileToObjects(*decoded, options);
 }
 
 namespace {
 
-Error JitError(const std::string& what, llvm::Error err) {
-  std::string msg;
-  llvm::raw_string_ostream os(msg);
-  os << err;
-  return Error{"compiled tier: " + what + ": " + os.str(), kNoOffset, {}};
+Error CompileError(const std::string& what) {
+  return Error{"compiled tier: " + what, kNoOffset, {}};
+}
+
+struct HostTarget {
+  std::string triple, cpu, features;
+  const llvm::Target* target = nullptr;
+};
+
+Result<const HostTarget*> Host() {
+  static Result<const HostTarget*> host = []() -> Result<const HostTarget*> {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    static HostTarget t;
+    t.triple = llvm::sys::getProcessTriple();
+    t.cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures f;
+    for (const auto& kv : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(kv.getKey(), kv.getValue());
+    t.features = f.getString();
+    std::string err;
+    t.target = llvm::TargetRegistry::lookupTarget(t.triple, err);
+    if (t.target == nullptr) return CompileError("no target: " + err);
+    return &t;
+  }();
+  return host;
 }
 
 void Optimize(llvm::Module& m, llvm::TargetMachine* tm) {
@@ -56,75 +98,216 @@ void Optimize(llvm::Module& m, llvm::TargetMachine* tm) {
   mpm.run(m, mam);
 }
 
-} // namespace
+// Below this much code (function bodies), one partition: the split's
+// fixed cost (each partition translates a stub of every other function)
+// is not worth it.
+constexpr uint64_t kSplitBytes = 64 * 1024;
+// Partitions per thread for large modules, so progress advances in steps
+// and a slow partition does not leave the other core idle for long.
+constexpr unsigned kPartsPerThread = 4;
 
-Result<std::shared_ptr<const CompiledModule>>
-CompileModuleNative(const Engine& engine, Module module) {
-  (void)engine;
-  WEFT_TRY(Validate(module));
-  WEFT_TRY(jit::CheckSupported(module));
-  static std::once_flag init;
-  std::call_once(init, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
+struct Plan {
+  unsigned parts = 1;
+  std::vector<uint32_t> part_of;    // per defined function
+  std::vector<uint8_t> cross;       // per defined function: called from
+                                    // another partition
+  std::vector<uint64_t> part_bytes; // code bytes per partition
+  uint64_t total_bytes = 0;
+};
 
-  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!jtmb) return JitError("detecting the host", jtmb.takeError());
-  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
-  auto tm = jtmb->createTargetMachine();
-  if (!tm) return JitError("creating the target machine", tm.takeError());
-  auto jit =
-      llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
-  if (!jit) return JitError("creating the JIT", jit.takeError());
+Plan MakePlan(const Module& m, unsigned parts) {
+  Plan plan;
+  const size_t n = m.functions.size();
+  for (const Function& f : m.functions)
+    plan.total_bytes += f.body_size;
+  plan.parts = static_cast<unsigned>(
+      std::max<size_t>(1, std::min<size_t>(parts, std::max<size_t>(n, 1))));
+  plan.part_of.assign(n, 0);
+  plan.cross.assign(n, 0);
+  plan.part_bytes.assign(plan.parts, 0);
+  // Contiguous ranges of about total/parts bytes each.
+  uint64_t acc = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t p = static_cast<uint32_t>(plan.total_bytes
+                                           ? acc * plan.parts / plan.total_bytes
+                                           : i * plan.parts / n);
+    p = std::min(p, plan.parts - 1);
+    plan.part_of[i] = p;
+    plan.part_bytes[p] += m.functions[i].body_size;
+    acc += m.functions[i].body_size;
+  }
+  if (plan.parts > 1) {
+    const uint32_t nimp = m.num_imported_funcs;
+    for (size_t i = 0; i < n; ++i)
+      for (const Instr& in : m.functions[i].code)
+        if (in.op == Opcode::Call && in.a >= nimp && in.a - nimp < n &&
+            plan.part_of[in.a - nimp] != plan.part_of[i])
+          plan.cross[in.a - nimp] = 1;
+  }
+  return plan;
+}
 
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  std::unique_ptr<llvm::Module> lm = jit::Translate(module, *ctx);
-  lm->setDataLayout((*jit)->getDataLayout());
-  lm->setTargetTriple((*jit)->getTargetTriple().str());
+// `m` with the bodies of other partitions' functions replaced by
+// `unreachable` (cheap to translate).
+Module PartModule(const Module& m, const Plan& plan, unsigned part) {
+  Module out;
+  out.types = m.types;
+  out.imports = m.imports;
+  out.tables = m.tables;
+  out.memories = m.memories;
+  out.globals = m.globals;
+  out.exports = m.exports;
+  out.start = m.start;
+  out.elems = m.elems;
+  out.data_count = m.data_count;
+  out.num_imported_funcs = m.num_imported_funcs;
+  out.num_imported_tables = m.num_imported_tables;
+  out.num_imported_memories = m.num_imported_memories;
+  out.num_imported_globals = m.num_imported_globals;
+  out.datas.resize(m.datas.size()); // the translator needs only the count
+  for (size_t i = 0; i < m.datas.size(); ++i) {
+    out.datas[i].mode = m.datas[i].mode;
+    out.datas[i].memory = m.datas[i].memory;
+  }
+  out.functions.resize(m.functions.size());
+  Instr unreachable, end;
+  unreachable.op = Opcode::Unreachable;
+  end.op = Opcode::End;
+  for (size_t i = 0; i < m.functions.size(); ++i) {
+    const Function& f = m.functions[i];
+    Function& g = out.functions[i];
+    g.type_index = f.type_index;
+    g.body_offset = f.body_offset;
+    g.body_size = f.body_size;
+    if (plan.part_of[i] == part) {
+      g.locals = f.locals;
+      g.code = f.code;
+      g.br_targets = f.br_targets;
+      g.v128_consts = f.v128_consts;
+    } else {
+      g.code = {unreachable, end};
+    }
+  }
+  return out;
+}
+
+Result<std::vector<uint8_t>> CompilePart(const Module& m, const Plan& plan,
+                                         unsigned part, const HostTarget& t) {
+  llvm::TargetOptions to;
+  std::unique_ptr<llvm::TargetMachine> tm(t.target->createTargetMachine(
+      t.triple, t.cpu, t.features, to, llvm::Reloc::PIC_,
+      llvm::CodeModel::Small, llvm::CodeGenOptLevel::Default));
+  if (!tm) return CompileError("cannot create the target machine");
+
+  llvm::LLVMContext ctx;
+  std::unique_ptr<llvm::Module> lm;
+  if (plan.parts == 1) {
+    lm = jit::Translate(m, ctx);
+  } else {
+    lm = jit::Translate(PartModule(m, plan, part), ctx);
+    const uint32_t nimp = m.num_imported_funcs;
+    for (size_t i = 0; i < m.functions.size(); ++i) {
+      if (plan.part_of[i] == part) continue;
+      if (llvm::Function* e = lm->getFunction("e" + std::to_string(i)))
+        e->eraseFromParent();
+    }
+    for (size_t i = 0; i < m.functions.size(); ++i) {
+      llvm::Function* f = lm->getFunction("f" + std::to_string(i + nimp));
+      if (f == nullptr) continue;
+      if (plan.part_of[i] != part) {
+        f->deleteBody(); // now a declaration, defined by another object
+        f->setLinkage(llvm::GlobalValue::ExternalLinkage);
+        f->setDSOLocal(true);
+      } else if (plan.cross[i]) {
+        f->setLinkage(llvm::GlobalValue::ExternalLinkage);
+        f->setVisibility(llvm::GlobalValue::HiddenVisibility);
+        f->setDSOLocal(true);
+      }
+    }
+  }
+  lm->setDataLayout(tm->createDataLayout());
+  lm->setTargetTriple(t.triple);
   {
     std::string err;
     llvm::raw_string_ostream os(err);
     if (llvm::verifyModule(*lm, &os))
-      return Error{
-          "compiled tier: invalid IR (a weft bug): " + os.str(), kNoOffset, {}};
+      return CompileError("invalid IR (a weft bug): " + os.str());
   }
-  Optimize(*lm, tm->get());
-  if (const char* dump = std::getenv("WEFT_DUMP_IR"); dump && *dump == '1')
+  Optimize(*lm, tm.get());
+  if (const char* dump = std::getenv("WEFT_DUMP_IR"); dump && *dump == '1') {
+    static std::mutex mu;
+    std::lock_guard<std::mutex> lock(mu);
     lm->print(llvm::errs(), nullptr);
-
-  // The runtime helpers, by name; libc/libm (memset, fmod...) from the
-  // process.
-  llvm::orc::JITDylib& jd = (*jit)->getMainJITDylib();
-  llvm::orc::SymbolMap syms;
-  size_t n = 0;
-  const jit::HelperSymbol* h = jit::Helpers(n);
-  for (size_t i = 0; i < n; ++i)
-    syms[(*jit)->mangleAndIntern(h[i].name)] = {
-        llvm::orc::ExecutorAddr::fromPtr(h[i].addr),
-        llvm::JITSymbolFlags::Exported};
-  if (auto err = jd.define(llvm::orc::absoluteSymbols(std::move(syms))))
-    return JitError("defining helpers", std::move(err));
-  auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-      (*jit)->getDataLayout().getGlobalPrefix());
-  if (!gen) return JitError("process symbols", gen.takeError());
-  jd.addGenerator(std::move(*gen));
-
-  if (auto err = (*jit)->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(lm), std::move(ctx))))
-    return JitError("adding the module", std::move(err));
-
-  auto jm = std::make_shared<jit::JitModule>();
-  jm->entries.resize(module.functions.size());
-  for (size_t i = 0; i < module.functions.size(); ++i) {
-    auto addr = (*jit)->lookup("e" + std::to_string(i));
-    if (!addr) return JitError("looking up code", addr.takeError());
-    jm->entries[i] = addr->toPtr<jit::EntryFn>();
   }
-  jm->mod = std::move(module);
-  std::shared_ptr<llvm::orc::LLJIT> owner(std::move(*jit));
-  jm->keepalive = std::move(owner);
-  return std::shared_ptr<const CompiledModule>(std::move(jm));
+  llvm::SmallVector<char, 0> buf;
+  {
+    llvm::raw_svector_ostream os(buf);
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr,
+                                llvm::CodeGenFileType::ObjectFile))
+      return CompileError("the target cannot emit object files");
+    pm.run(*lm);
+  }
+  return std::vector<uint8_t>(buf.begin(), buf.end());
+}
+
+} // namespace
+
+Result<native::NativeCode>
+CompileToObjects(const Module& module, const NativeCompileOptions& options) {
+  WEFT_TRY(jit::CheckSupported(module));
+  auto host = Host();
+  if (!host) return host.error();
+  const HostTarget& t = **host;
+
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  uint64_t total = 0;
+  for (const Function& f : module.functions)
+    total += f.body_size;
+  unsigned parts = options.partitions;
+  if (parts == 0)
+    parts = total < kSplitBytes
+                ? 1
+                : static_cast<unsigned>(std::min<uint64_t>(
+                      threads * kPartsPerThread, total / (kSplitBytes / 2)));
+  const Plan plan = MakePlan(module, std::max(parts, 1u));
+  threads = std::min(threads, plan.parts);
+
+  native::NativeCode code;
+  code.triple = t.triple;
+  code.cpu = t.cpu;
+  code.cpu_features = t.features;
+  code.objects.resize(plan.parts);
+  std::vector<std::optional<Error>> errors(plan.parts);
+  std::atomic<unsigned> next{0};
+  std::mutex progress_mu;
+  uint64_t done = 0;
+  auto work = [&] {
+    for (unsigned p; (p = next.fetch_add(1)) < plan.parts;) {
+      auto obj = CompilePart(module, plan, p, t);
+      if (!obj) {
+        errors[p] = obj.error();
+        next.store(plan.parts); // stop handing out partitions
+        continue;
+      }
+      code.objects[p] = std::move(obj).value();
+      if (options.progress) {
+        std::lock_guard<std::mutex> lock(progress_mu);
+        done += plan.part_bytes[p];
+        options.progress(done, plan.total_bytes);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i)
+    pool.emplace_back(work);
+  work();
+  for (std::thread& th : pool)
+    th.join();
+  for (auto& e : errors)
+    if (e) return *e;
+  return code;
 }
 
 } // namespace weft

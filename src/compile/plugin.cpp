@@ -1,12 +1,11 @@
 #include "compile/plugin.h"
 
-#include "compile/compile.h"
-
 namespace {
 
-weft::Result<std::shared_ptr<const weft::CompiledModule>>
-Compile(const weft::Engine& engine, std::span<const uint8_t> bytes) {
-  return weft::CompileModuleNative(engine, bytes);
+weft::Result<weft::native::NativeCode>
+Compile(std::span<const uint8_t> bytes,
+        const weft::NativeCompileOptions& options) {
+  return weft::CompileToObjects(bytes, options);
 }
 
 const weft::CompilePluginApi kApi{weft::kCompilePluginAbi, &Compile,

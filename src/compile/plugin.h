@@ -1,25 +1,26 @@
-// The compiled tier as a run-time plugin. LLVM's shared library costs ~15 ms
-// to load and initialize, far more than a whole `weft run hello.wasm`
-// (~1.5 ms), so the `weft` executable does not link it: it dlopen()s
-// `weft-llvm.so` (built from src/compile plus its own copy of the runtime
-// and decoder, all hidden but for the entry point below) only when a module
-// is compiled with --tier compiled or auto. Tests link weft_compile directly.
+// The compiler as a run-time plugin. LLVM's shared library costs ~15 ms to
+// load and initialize, far more than a whole `weft run hello.wasm`, so the
+// `weft` executable does not link it: it dlopen()s `weft-llvm.so` (built
+// from src/compile and the decoder/validator, all hidden but for the entry
+// point below) only when it has a module to compile. The plugin is a pure
+// compiler, Wasm bytes -> ELF objects; it holds no runtime: `weft` links
+// the objects itself (src/native/loader.h) or writes them into an
+// artifact. Tests link weft_compile directly.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <span>
 
-#include "runtime/runtime.h"
+#include "compile/compile.h"
 
 namespace weft {
 
-inline constexpr uint32_t kCompilePluginAbi = 1;
+inline constexpr uint32_t kCompilePluginAbi = 2;
 
 struct CompilePluginApi {
   uint32_t abi = kCompilePluginAbi;
-  Result<std::shared_ptr<const CompiledModule>> (*compile)(
-      const Engine& engine, std::span<const uint8_t> bytes);
+  Result<native::NativeCode> (*compile)(std::span<const uint8_t> wasm,
+                                        const NativeCompileOptions& options);
   bool (*is_unsupported)(const Error& e);
 };
 

@@ -1,0 +1,166 @@
+#include "native/cache.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+#include "native/artifact.h"
+#include "native/cpu.h"
+
+namespace weft::native {
+namespace {
+
+Error CacheError(const std::string& what) {
+  return Error{"compile cache: " + what, kNoOffset, {}};
+}
+
+Status MakeDirs(const std::string& path) {
+  std::string cur;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    cur = path.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+      return CacheError("cannot create " + cur + ": " + std::strerror(errno));
+  }
+  return Status();
+}
+
+} // namespace
+
+std::string CompileCache::DefaultDir() {
+  if (const char* d = std::getenv("WEFT_CACHE_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x && x[0] == '/')
+    return std::string(x) + "/weft";
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return std::string(h) + "/.cache/weft";
+  return "";
+}
+
+CompileCache::CompileCache(std::string dir)
+    : dir_(std::move(dir) + "/v" + std::to_string(kArtifactFormat)) {}
+
+std::string CompileCache::Key(const Sha256Digest& wasm_sha,
+                              const std::string& options) const {
+  Sha256 h;
+  auto add = [&h](const std::string& s) {
+    h.Update({reinterpret_cast<const uint8_t*>(s.data()), s.size() + 1});
+  };
+  h.Update(wasm_sha);
+  add(WeftBuildVersion());
+  add(CpuFeaturesText(HostCpu()));
+  add(options);
+  const Sha256Digest d = h.Finish();
+  return Hex(d);
+}
+
+std::string CompileCache::PathOf(const std::string& key) const {
+  return dir_ + "/" + key + ".cwasm";
+}
+
+CompileCache::Lookup CompileCache::Load(const std::string& key,
+                                        const std::string& options) const {
+  Lookup out;
+  const std::string path = PathOf(key);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out; // a miss
+  struct stat st {};
+  void* map = MAP_FAILED;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0)
+    map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
+                 MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) {
+    out.outcome = Outcome::Damaged;
+    out.problem = st.st_size == 0 ? "empty file" : std::strerror(errno);
+  } else {
+    const std::span<const uint8_t> bytes(static_cast<const uint8_t*>(map),
+                                         static_cast<size_t>(st.st_size));
+    auto m = LoadArtifact(bytes, &options);
+    ::munmap(map, static_cast<size_t>(st.st_size));
+    if (m) {
+      out.outcome = Outcome::Hit;
+      out.module = *m;
+      return out;
+    }
+    out.outcome = Outcome::Damaged;
+    out.problem = m.error().message;
+  }
+  ::unlink(path.c_str());
+  return out;
+}
+
+Status CompileCache::EnsureDir() const { return MakeDirs(dir_); }
+
+Status CompileCache::Store(const std::string& key,
+                           std::span<const uint8_t> bytes) const {
+  WEFT_TRY(EnsureDir());
+  std::random_device rd;
+  const std::string tmp = dir_ + "/.tmp-" + key.substr(0, 16) + "-" +
+                          std::to_string(::getpid()) + "-" +
+                          std::to_string(rd());
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return CacheError("cannot create " + tmp + ": " + std::strerror(errno));
+  size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return CacheError("cannot write " + tmp + ": " + why);
+    }
+    off += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  const std::string path = PathOf(key);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return CacheError("cannot rename to " + path + ": " + why);
+  }
+  return Status();
+}
+
+void CompileCache::MarkUnsupported(const std::string& key) const {
+  if (!EnsureDir()) return;
+  const std::string path = dir_ + "/" + key + ".unsupported";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) ::close(fd);
+}
+
+bool CompileCache::IsUnsupported(const std::string& key) const {
+  const std::string path = dir_ + "/" + key + ".unsupported";
+  return ::access(path.c_str(), F_OK) == 0;
+}
+
+int CompileCache::TryLock(const std::string& key) const {
+  if (!EnsureDir()) return -1;
+  const std::string path = dir_ + "/" + key + ".lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void CompileCache::ReleaseLock(int fd) {
+  if (fd < 0) return;
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+}
+
+} // namespace weft::native
