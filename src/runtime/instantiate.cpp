@@ -265,7 +265,7 @@ Store::Instantiate(std::shared_ptr<const CompiledModule> module,
     }
     const MemoryImage* image =
         inst.memories.empty() ? ModuleImage(*tier) : nullptr;
-    auto mem = MemoryImpl::Create(t, cap, image);
+    auto mem = MemoryImpl::Create(t, cap, image, s.memory_pool);
     if (mem && image) image_used = true;
     if (!mem) {
       Error e;

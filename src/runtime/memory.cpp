@@ -1,5 +1,6 @@
 // Linear memory: one reservation of address space per memory, committed page
 // by page as the memory grows, so the base never moves and tiers may cache it.
+// Reservations may come from a MemorySlotPool and go back to it, reset.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -13,50 +14,160 @@ namespace {
 // rely on the guard instead of explicit checks. Costs address space only.
 constexpr uint64_t kReserveBytes = 8ull << 30;
 
+std::atomic<uint64_t> g_bytes_in_use{0};
+std::atomic<uint64_t> g_pooled_slots{0};
+
+uint8_t* Reserve(uint64_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+}
+
+// Maps `image` copy-on-write at base and makes [0, bytes) read-write, the
+// rest of [0, rw_now) inaccessible. `rw_now`: bytes read-write before.
+bool Commit(uint8_t* base, uint64_t bytes, uint64_t rw_now,
+            const MemoryImage* image) {
+  uint64_t mapped = 0;
+  if (image != nullptr) {
+    void* q = mmap(base, image->size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_FIXED, image->fd, 0);
+    if (q == MAP_FAILED) return false;
+    mapped = image->size;
+  }
+  const uint64_t from = std::max(mapped, std::min(rw_now, bytes));
+  if (bytes > from &&
+      mprotect(base + from, bytes - from, PROT_READ | PROT_WRITE) != 0)
+    return false;
+  if (rw_now > bytes && mprotect(base + bytes, rw_now - bytes, PROT_NONE) != 0)
+    return false;
+  return true;
+}
+
 } // namespace
+
+uint64_t MemoryImage::NextId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 MemoryImage::~MemoryImage() {
   if (fd >= 0) close(fd);
 }
 
+uint64_t LinearMemoryBytesInUse() {
+  return g_bytes_in_use.load(std::memory_order_relaxed);
+}
+
+uint64_t PooledMemorySlots() {
+  return g_pooled_slots.load(std::memory_order_relaxed);
+}
+
+MemorySlotPool::MemorySlotPool(size_t max_slots) : max_(max_slots) {}
+
+MemorySlotPool::~MemorySlotPool() {
+  for (const Slot& s : free_)
+    munmap(s.base, kReserveBytes);
+  g_pooled_slots.fetch_sub(free_.size(), std::memory_order_relaxed);
+}
+
+std::optional<MemorySlotPool::Slot>
+MemorySlotPool::Take(uint64_t bytes, const MemoryImage* image) {
+  if (free_.empty()) return std::nullopt;
+  Slot s = free_.back();
+  free_.pop_back();
+  g_pooled_slots.fetch_sub(1, std::memory_order_relaxed);
+  const uint64_t want_id = image ? image->id : 0;
+  bool ok = true;
+  if (s.image_id != want_id) {
+    if (s.image_id != 0) {
+      // Another image (or none wanted): back to a clean anonymous range.
+      void* q =
+          mmap(s.base, s.rw_bytes, PROT_NONE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+      ok = q != MAP_FAILED;
+      s.rw_bytes = 0;
+    }
+    ok = ok && Commit(s.base, bytes, s.rw_bytes, image);
+    s.image_id = want_id;
+    s.image_size = image ? image->size : 0;
+  } else {
+    ok = Commit(s.base, bytes, s.rw_bytes, nullptr);
+  }
+  if (!ok) {
+    munmap(s.base, kReserveBytes);
+    return std::nullopt;
+  }
+  s.rw_bytes = bytes;
+  ++reuses_;
+  return s;
+}
+
+void MemorySlotPool::Give(Slot s) {
+  // Drops every page the memory touched: anonymous pages read as zero
+  // again, the image's as the image (its copy-on-write copies go).
+  if (free_.size() >= max_ ||
+      (s.rw_bytes != 0 && madvise(s.base, s.rw_bytes, MADV_DONTNEED) != 0)) {
+    munmap(s.base, kReserveBytes);
+    return;
+  }
+  free_.push_back(s);
+  g_pooled_slots.fetch_add(1, std::memory_order_relaxed);
+}
+
 std::unique_ptr<MemoryImpl> MemoryImpl::Create(const MemoryType& type,
                                                std::optional<uint64_t> cap,
-                                               const MemoryImage* image) {
+                                               const MemoryImage* image,
+                                               MemorySlotPool* pool) {
   std::unique_ptr<MemoryImpl> m(new MemoryImpl());
   m->max_pages = type.limits.max;
   uint64_t max_pages = std::min(type.limits.max.value_or(kMaxPages), kMaxPages);
   if (cap) max_pages = std::min(max_pages, *cap / kPageSize);
   m->page_limit_ = max_pages;
   if (type.limits.min > max_pages) return nullptr;
+  const uint64_t bytes = type.limits.min * kPageSize;
+  if (image != nullptr && image->size > bytes) image = nullptr;
+  if (pool != nullptr) {
+    if (auto slot = pool->Take(bytes, image)) {
+      m->base = slot->base;
+      m->reserved_ = kReserveBytes;
+      m->pool_ = pool;
+      m->image_id_ = slot->image_id;
+      m->image_size_ = slot->image_size;
+      m->size = bytes;
+      g_bytes_in_use.fetch_add(bytes, std::memory_order_relaxed);
+      return m;
+    }
+  }
   uint64_t reserve = kReserveBytes;
-  void* p = mmap(nullptr, reserve, PROT_NONE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
+  uint8_t* p = Reserve(reserve);
+  if (p == nullptr) {
     // Address space is limited (ulimit -v): reserve only what may be used.
     reserve = std::max<uint64_t>(max_pages * kPageSize, kPageSize);
-    p = mmap(nullptr, reserve, PROT_NONE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) return nullptr;
+    p = Reserve(reserve);
+    if (p == nullptr) return nullptr;
   }
-  m->base = static_cast<uint8_t*>(p);
+  m->base = p;
   m->reserved_ = reserve;
-  const uint64_t bytes = type.limits.min * kPageSize;
-  uint64_t mapped = 0;
-  if (image != nullptr && image->size <= bytes) {
-    void* q = mmap(m->base, image->size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_FIXED, image->fd, 0);
-    if (q == MAP_FAILED) return nullptr;
-    mapped = image->size;
+  // Only full-size reservations go back to a pool.
+  if (reserve == kReserveBytes) m->pool_ = pool;
+  if (!Commit(m->base, bytes, 0, image)) return nullptr;
+  if (image != nullptr) {
+    m->image_id_ = image->id;
+    m->image_size_ = image->size;
   }
-  if (bytes > mapped &&
-      mprotect(m->base + mapped, bytes - mapped, PROT_READ | PROT_WRITE) != 0)
-    return nullptr;
   m->size = bytes;
+  g_bytes_in_use.fetch_add(bytes, std::memory_order_relaxed);
   return m;
 }
 
 MemoryImpl::~MemoryImpl() {
-  if (base != nullptr && reserved_ != 0) munmap(base, reserved_);
+  if (base == nullptr || reserved_ == 0) return;
+  g_bytes_in_use.fetch_sub(size, std::memory_order_relaxed);
+  if (pool_ != nullptr) {
+    pool_->Give({base, size, image_id_, image_size_});
+    return;
+  }
+  munmap(base, reserved_);
 }
 
 MemoryType MemoryImpl::type() const {
@@ -76,6 +187,7 @@ std::optional<uint64_t> MemoryImpl::Grow(uint64_t delta_pages) {
   if (new_size > reserved_) return std::nullopt;
   if (mprotect(base + size, new_size - size, PROT_READ | PROT_WRITE) != 0)
     return std::nullopt;
+  g_bytes_in_use.fetch_add(new_size - size, std::memory_order_relaxed);
   size = new_size;
   return old_pages;
 }

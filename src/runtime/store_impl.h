@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,7 +37,60 @@ struct MemoryImage {
   ~MemoryImage();
   int fd = -1;
   uint64_t size = 0; // bytes, a multiple of the host page size
+  // Unique in the process (never reused, unlike the address): tells a
+  // pooled memory slot whether this image is already mapped in it.
+  const uint64_t id = NextId();
+
+private:
+  static uint64_t NextId();
 };
+
+class MemoryImpl;
+
+// Memory reservations (slots) kept for reuse by the memories of Stores made
+// one after another on one thread (a server worker): a memory takes a slot
+// instead of mapping a new 8 GiB reservation, and its destruction resets the
+// slot and gives it back instead of unmapping it (unmapping costs TLB
+// shoot-downs to every core running the process and the mmap lock). Reset:
+// madvise(MADV_DONTNEED) of the committed range (anonymous pages read as
+// zero again, the pages of a copy-on-write image as the image again), so a
+// reused slot holds nothing of the memory before it. Not thread-safe: one
+// thread at a time, like a Store; it must outlive every Store using it
+// (Store::Impl::memory_pool).
+class MemorySlotPool {
+public:
+  // Keeps at most `max_slots` free slots (beyond, a released slot is
+  // unmapped).
+  explicit MemorySlotPool(size_t max_slots = 16);
+  ~MemorySlotPool();
+  MemorySlotPool(const MemorySlotPool&) = delete;
+  MemorySlotPool& operator=(const MemorySlotPool&) = delete;
+
+  size_t free_slots() const { return free_.size(); }
+  // Slots taken (held by a live memory) and reused since creation.
+  uint64_t reuses() const { return reuses_; }
+
+private:
+  friend class MemoryImpl;
+  struct Slot {
+    uint8_t* base = nullptr;
+    uint64_t rw_bytes = 0;   // [0, rw_bytes) is read-write, beyond PROT_NONE
+    uint64_t image_id = 0;   // MemoryImage::id mapped at 0, 0: none
+    uint64_t image_size = 0; // bytes of that mapping
+  };
+  // A slot with [0, bytes) read-write, zeroed or holding `image`; nullopt
+  // when the pool is empty or the slot cannot be set up (then unmapped).
+  std::optional<Slot> Take(uint64_t bytes, const MemoryImage* image);
+  void Give(Slot slot);
+  std::vector<Slot> free_;
+  size_t max_;
+  uint64_t reuses_ = 0;
+};
+
+// Process-wide: bytes of linear memory committed (read-write) in live
+// memories, and slots kept by every MemorySlotPool.
+uint64_t LinearMemoryBytesInUse();
+uint64_t PooledMemorySlots();
 
 // What a tier must provide for the code it compiled.
 class TierModule : public CompiledModule {
@@ -84,6 +138,11 @@ public:
   // Slots (8-byte cells) taken by the params / results; v128 takes two.
   uint32_t param_slots = 0;
   uint32_t result_slots = 0;
+  // Compiled tier: the internal-convention code and the VMCtx it runs
+  // with, once its instance has a context in this Store (src/native/
+  // vmctx.h); null otherwise. Generated call_indirect calls it directly.
+  const void* native_fn = nullptr;
+  void* native_ctx = nullptr;
 
   bool is_host() const { return tier == nullptr; }
 };
@@ -106,10 +165,11 @@ public:
   // max_memory_bytes) bounds the size on top of the type's maximum. The
   // memory starts zeroed, or with `image` mapped copy-on-write at 0. Returns
   // null on failure, including an initial size above the cap.
+  // With `pool`, the reservation is taken from (and given back to) it.
   static std::unique_ptr<MemoryImpl>
   Create(const MemoryType& type,
          std::optional<uint64_t> cap_bytes = std::nullopt,
-         const MemoryImage* image = nullptr);
+         const MemoryImage* image = nullptr, MemorySlotPool* pool = nullptr);
   ~MemoryImpl() override;
 
   MemoryType type() const override;
@@ -132,6 +192,9 @@ private:
   MemoryImpl() = default;
   uint64_t reserved_ = 0; // bytes of address space reserved at base
   uint64_t page_limit_ = 0;
+  MemorySlotPool* pool_ = nullptr; // gets the reservation back, if set
+  uint64_t image_id_ = 0;          // the image mapped at base (pool only)
+  uint64_t image_size_ = 0;
 };
 
 class TableImpl final : public TableInst {
@@ -214,6 +277,9 @@ struct Store::Impl {
   // The compiled tier's per-Store state (src/compile), separate from the
   // interpreter's so both tiers can run in one Store.
   std::unique_ptr<TierState> compiled_state;
+  // Where this Store's memories take their reservations (null: mapped and
+  // unmapped per memory). Set by the embedder before instantiating.
+  MemorySlotPool* memory_pool = nullptr;
 
   std::deque<std::unique_ptr<FuncType>> types;
   std::map<std::pair<std::vector<ValType>, std::vector<ValType>>, uint32_t>
