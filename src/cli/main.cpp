@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/compile_cmd.h"
 #include "cli/run_args.h"
 #include "cli/run_cmd.h"
 #include "cli/serve_cmd.h"
@@ -115,6 +116,26 @@ int main(int argc, char** argv) {
       "that reads back exactly, v128 as 0x + 32 hex digits, references as "
       "null or ref.");
 
+  CompileArgs compile_args;
+  CLI::App* compile = app.add_subcommand(
+      "compile", "Compile a module to native code ahead of time: FILE.cwasm, "
+                 "which `weft run` loads without compiling (same weft build "
+                 "and CPU only)");
+  compile->add_option("FILE", compile_args.input, "the .wasm or .wat module")
+      ->required();
+  compile
+      ->add_option("-o,--output", compile_args.output,
+                   "the artifact to write (default: FILE with .cwasm)")
+      ->type_name("FILE.cwasm");
+  compile->add_flag("--cache", compile_args.into_cache,
+                    "store the result into the compile cache instead "
+                    "($WEFT_CACHE_DIR, else $XDG_CACHE_HOME/weft, else "
+                    "~/.cache/weft), where `weft run` and `weft serve` find "
+                    "it");
+  compile->footer("Progress is shown on a terminal for large modules. The "
+                  "artifact records the weft build, the CPU and the options; "
+                  "any other weft or CPU refuses it.");
+
   std::string wast_path;
   WastOptions wast_options;
   CLI::App* wast = app.add_subcommand(
@@ -165,6 +186,7 @@ int main(int argc, char** argv) {
   }
 
   if (*validate) return ValidateCommand(validate_path);
+  if (*compile) return CompileCommand(compile_args);
   if (*wast) return WastCommand(wast_path, wast_options);
   if (*serve) return ServeCommand(serve_args);
   if (*run) {

@@ -11,6 +11,7 @@
 #include "cli/value_format.h"
 #include "cli/wat.h"
 #include "cli/watchdog.h"
+#include "native/artifact.h"
 #include "runtime/runtime.h"
 #include "wasm/decoder.h"
 #include "wasm/validator.h"
@@ -99,7 +100,16 @@ int RunCommand(const RunOptions& options) {
               << "\" (interp, compiled, auto)\n";
     return kExitUsage;
   }
-  auto compiled = CompileForTier(engine, bytes, *tier);
+  // A .cwasm artifact is loaded as it is (no LLVM); a module goes through
+  // the compile cache on the compiled and auto tiers.
+  const CacheSettings cache = CacheFromEnv();
+  auto compiled =
+      native::IsArtifact(bytes)
+          ? LoadArtifactBytes(bytes)
+          : CompileCached(engine, bytes, *tier, path, cache,
+                          [&](const std::string& key) {
+                            StartBackgroundCompile(cache, key, path);
+                          });
   if (!compiled) {
     PrintModuleError(path, compiled.error());
     return kExitError;

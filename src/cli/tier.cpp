@@ -1,6 +1,9 @@
 #include "cli/tier.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,6 +13,9 @@
 #include <string>
 
 #include "native/artifact.h"
+#include "native/cache.h"
+
+extern char** environ;
 
 namespace weft::cli {
 
@@ -120,6 +126,124 @@ CompileForTier(const Engine& engine, std::span<const uint8_t> bytes,
   }
   const std::string options = kCodeOptions;
   return native::LoadArtifact(*artifact, &options);
+}
+
+bool IsUnsupported(const Error& e) {
+  return e.message.rfind(kUnsupportedPrefix, 0) == 0;
+}
+
+CacheSettings CacheFromEnv() {
+  CacheSettings c;
+  if (const char* v = std::getenv("WEFT_CACHE");
+      v && (std::string(v) == "off" || std::string(v) == "0" ||
+            std::string(v) == "no"))
+    c.enabled = false;
+  c.dir = native::CompileCache::DefaultDir();
+  if (c.dir.empty()) c.enabled = false;
+  const char* log = std::getenv("WEFT_CACHE_LOG");
+  c.log = log && *log && *log != '0';
+  return c;
+}
+
+namespace {
+
+void CacheLog(const std::string& line) {
+  std::fprintf(stderr, "weft: cache: %s\n", line.c_str());
+}
+
+std::string KeyOf(const CacheSettings& cache, std::span<const uint8_t> bytes) {
+  return native::CompileCache(cache.dir).Key(native::Sha256Of(bytes),
+                                             kCodeOptions);
+}
+
+} // namespace
+
+Result<std::shared_ptr<const CompiledModule>>
+LoadArtifactBytes(std::span<const uint8_t> bytes) {
+  const std::string options = kCodeOptions;
+  return native::LoadArtifact(bytes, &options);
+}
+
+Result<std::shared_ptr<const CompiledModule>>
+CompileIntoCache(std::span<const uint8_t> bytes, const std::string& label,
+                 const CacheSettings& cache, bool progress) {
+  auto artifact = CompileArtifact(bytes, label, progress);
+  if (!artifact) {
+    if (cache.enabled && IsUnsupported(artifact.error()))
+      native::CompileCache(cache.dir).MarkUnsupported(KeyOf(cache, bytes));
+    return artifact.error();
+  }
+  if (cache.enabled) {
+    native::CompileCache cc(cache.dir);
+    const std::string key = KeyOf(cache, bytes);
+    if (Status st = cc.Store(key, *artifact); !st)
+      CacheLog(st.error().message);
+    else if (cache.log)
+      CacheLog("stored " + key);
+  }
+  return LoadArtifactBytes(*artifact);
+}
+
+Result<std::shared_ptr<const CompiledModule>>
+CompileCached(const Engine& engine, std::span<const uint8_t> bytes, Tier tier,
+              const std::string& label, const CacheSettings& cache,
+              const std::function<void(const std::string& key)>& background) {
+  if (tier == Tier::Interp) return CompileModule(engine, bytes);
+  std::string key;
+  if (cache.enabled) {
+    native::CompileCache cc(cache.dir);
+    key = cc.Key(native::Sha256Of(bytes), kCodeOptions);
+    auto found = cc.Load(key, kCodeOptions);
+    if (found.outcome == native::CompileCache::Outcome::Hit) {
+      if (cache.log) CacheLog("hit " + key);
+      return found.module;
+    }
+    if (found.outcome == native::CompileCache::Outcome::Damaged)
+      CacheLog("damaged entry " + cc.PathOf(key) + " (" + found.problem +
+               "): deleted, compiling again");
+    else if (cache.log)
+      CacheLog("miss " + key);
+    if (tier == Tier::Auto && cc.IsUnsupported(key))
+      return CompileModule(engine, bytes);
+  }
+  if (tier == Tier::Compiled)
+    return CompileIntoCache(bytes, label, cache, true);
+  // auto, on a miss: the interpreter now (it also validates), the compiled
+  // code later.
+  auto interp = CompileModule(engine, bytes);
+  if (interp && background) background(key);
+  return interp;
+}
+
+void StartBackgroundCompile(const CacheSettings& cache, const std::string& key,
+                            const std::string& module_path) {
+  if (!cache.enabled || key.empty()) return;
+  native::CompileCache cc(cache.dir);
+  const int lock = cc.TryLock(key);
+  if (lock < 0) return; // being compiled by another process (or no cache)
+  native::CompileCache::ReleaseLock(lock);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (int fd = 0; fd < 3; ++fd)
+    posix_spawn_file_actions_addopen(&fa, fd, "/dev/null",
+                                     fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  // Nothing else inherited: a pipe the caller holds must not stay open
+  // for the length of a compile.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  std::string a0 = "weft", a1 = "compile", a2 = "--cache", a3 = "--",
+              a4 = module_path;
+  char* argv[] = {a0.data(), a1.data(), a2.data(),
+                  a3.data(), a4.data(), nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, environ) == 0) {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(pid), 10);
+    if (cache.log) CacheLog("compiling " + key + " in the background");
+  }
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&fa);
 }
 
 } // namespace weft::cli

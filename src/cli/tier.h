@@ -2,6 +2,7 @@
 // (weft-llvm.so, loaded on first use).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -35,5 +36,53 @@ Result<std::vector<uint8_t>> CompileArtifact(std::span<const uint8_t> wasm,
 // plugin; invalid modules fail the same way on every tier.
 Result<std::shared_ptr<const CompiledModule>>
 CompileForTier(const Engine& engine, std::span<const uint8_t> bytes, Tier tier);
+
+// The compile cache of `weft run` and `weft serve` (native/cache.h):
+// $WEFT_CACHE=off disables it, $WEFT_CACHE_DIR moves it (default
+// $XDG_CACHE_HOME/weft, else ~/.cache/weft), $WEFT_CACHE_LOG=1 logs every
+// lookup on stderr ("weft: cache hit|miss|stored <key>"). A damaged entry
+// is always logged.
+struct CacheSettings {
+  bool enabled = true;
+  std::string dir;
+  bool log = false;
+};
+CacheSettings CacheFromEnv();
+
+// For `weft run`/`weft serve` of a module (not an artifact) on `tier`,
+// through the cache when it is enabled:
+//  - interp: the interpreter.
+//  - compiled: a cache hit is loaded; a miss is compiled (with progress on
+//    a terminal), stored, loaded.
+//  - auto: a cache hit is loaded; on a miss the interpreter runs it and,
+//    when `background` is set, that is called with the cache key to start
+//    the compilation elsewhere (see StartBackgroundCompile). A module the
+//    compiled tier cannot compile runs on the interpreter.
+// `label` names the module in messages.
+Result<std::shared_ptr<const CompiledModule>>
+CompileCached(const Engine& engine, std::span<const uint8_t> bytes, Tier tier,
+              const std::string& label, const CacheSettings& cache,
+              const std::function<void(const std::string& key)>& background);
+
+// `weft run` on a cache miss under auto: a detached `weft compile --cache
+// PATH` process (own session, stdio on /dev/null) fills the cache for the
+// next run, unless another compile of the key is running or the module is
+// known to be unsupported.
+void StartBackgroundCompile(const CacheSettings& cache, const std::string& key,
+                            const std::string& module_path);
+
+// Compiles `bytes` into the cache under its key (the background compile of
+// `weft serve` and `weft compile --cache`); returns the loaded module.
+// Marks unsupported modules. Without a cache it only compiles.
+Result<std::shared_ptr<const CompiledModule>>
+CompileIntoCache(std::span<const uint8_t> bytes, const std::string& label,
+                 const CacheSettings& cache, bool progress);
+
+// Whether a compile error means "the compiled tier cannot do this yet".
+bool IsUnsupported(const Error& e);
+
+// Loads an artifact (`weft run FILE.cwasm`), with no LLVM.
+Result<std::shared_ptr<const CompiledModule>>
+LoadArtifactBytes(std::span<const uint8_t> bytes);
 
 } // namespace weft::cli

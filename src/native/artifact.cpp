@@ -258,7 +258,7 @@ Result<std::vector<uint8_t>> WriteArtifact(std::span<const uint8_t> wasm,
 Result<ArtifactInfo> ReadArtifact(std::span<const uint8_t> bytes,
                                   const std::string* options) {
   if (!IsArtifact(bytes))
-    return Invalid("not a weft compiled module (no WEFTCWSM magic)");
+    return Invalid("not a weft compiled module (no \\0WEFTAOT magic)");
   if (bytes.size() < kFixedHeader)
     return Invalid("truncated (" + std::to_string(bytes.size()) +
                    " bytes, shorter than the header)");

@@ -3,7 +3,7 @@
 // to instantiate it without the original module or LLVM.
 //
 // Layout (little-endian; docs/compiled-tier.md, "Artifacts"):
-//   0  magic "WEFTCWSM"
+//   0  magic "\0WEFTAOT"
 //   8  u32 format version (kArtifactFormat)   12 u32 0
 //   16 u64 file size                           24 u64 checksum of [32, size)
 //   32 fields, each a u64 length + bytes padded to 8, in this order:
@@ -31,8 +31,10 @@
 namespace weft::native {
 
 inline constexpr uint32_t kArtifactFormat = 1;
-inline constexpr char kArtifactMagic[8] = {'W', 'E', 'F', 'T',
-                                           'C', 'W', 'S', 'M'};
+// Starts with NUL like a binary module, so nothing takes it for the text
+// format.
+inline constexpr char kArtifactMagic[8] = {'\0', 'W', 'E', 'F',
+                                           'T', 'A', 'O', 'T'};
 
 // What the compiler produced for one module (compile.h).
 struct NativeCode {
