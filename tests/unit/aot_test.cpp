@@ -1,0 +1,447 @@
+// Ahead-of-time compiled code (issue 5): our ELF loader (partitions linked
+// across objects), artifacts (and every way one is refused before any of
+// its code runs), the compile cache, and `weft compile` / `weft run
+// FILE.cwasm` / the cache through the CLI.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "compile/compile.h"
+#include "native/artifact.h"
+#include "native/cache.h"
+#include "native/loader.h"
+#include "runtime/store_impl.h"
+#include "wasm/decoder.h"
+#include "wat_helper.h"
+
+namespace weft {
+namespace {
+
+// Calls across functions, indirect calls, memory, globals, traps, floats
+// (fmod-like libm calls): enough to need most relocation kinds.
+const char* kModule = R"((module
+  (type $ii (func (param i32) (result i32)))
+  (memory 1)
+  (global $g (mut i32) (i32.const 7))
+  (table 4 funcref)
+  (elem (i32.const 0) $sq $inc $fib)
+  (func $sq (type $ii) (i32.mul (local.get 0) (local.get 0)))
+  (func $inc (type $ii) (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (i32.add (local.get 0) (global.get $g)))
+  (func $fib (type $ii)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "mix") (param i32) (result i32) (local i32)
+    (i32.store (i32.const 16) (call $sq (local.get 0)))
+    (local.set 1 (call_indirect (type $ii) (i32.load (i32.const 16))
+                                (i32.rem_u (local.get 0) (i32.const 3))))
+    (i32.add (local.get 1) (call $fib (i32.const 15))))
+  (func (export "flt") (param f64) (result f64)
+    (f64.add (f64.nearest (local.get 0)) (f64.sqrt (local.get 0))))
+  (func (export "bad") (param i32) (result i32)
+    (call_indirect (type $ii) (local.get 0) (i32.const 3)))
+  (func (export "oob") (result i32) (i32.load (i32.const 65536))))
+)";
+
+uint32_t Mix(Store& store, Instance* inst, uint32_t x) {
+  CallResult r =
+      store.Call(inst->GetExport("mix")->func(), std::vector{Value::I32(x)});
+  EXPECT_FALSE(r.trap) << r.trap->message;
+  return r.trap ? 0 : r.results.at(0).i32;
+}
+
+TEST(Loader, PartitionsLinkAcrossObjectsAndMatchTheInterpreter) {
+  const std::vector<uint8_t> wasm = test::Wat(kModule);
+  Engine engine;
+  auto interp = CompileModule(engine, wasm);
+  ASSERT_TRUE(interp.ok());
+  for (unsigned parts : {1u, 2u, 3u, 6u}) {
+    SCOPED_TRACE("partitions " + std::to_string(parts));
+    NativeCompileOptions opt;
+    opt.partitions = parts;
+    auto code = CompileToObjects(wasm, opt);
+    ASSERT_TRUE(code.ok()) << code.error().message;
+    EXPECT_EQ(code->objects.size(), parts);
+    std::vector<std::span<const uint8_t>> objs(code->objects.begin(),
+                                               code->objects.end());
+    auto linked = native::LinkObjects(objs, native::RuntimeSymbols());
+    ASSERT_TRUE(linked.ok()) << linked.error().message;
+    EXPECT_GT(linked->code->relocations, 0u);
+    EXPECT_GT(linked->code->stubs, 0u); // helpers are far away
+    auto native = CompileModuleNative(engine, Decode(wasm).value(), opt);
+    ASSERT_TRUE(native.ok()) << native.error().message;
+    Store s1(engine), s2(engine);
+    Instance* a = s1.Instantiate(*interp, {}).instance;
+    Instance* b = s2.Instantiate(*native, {}).instance;
+    ASSERT_TRUE(a && b);
+    for (uint32_t x : {0u, 1u, 2u, 5u, 1000u})
+      EXPECT_EQ(Mix(s1, a, x), Mix(s2, b, x)) << x;
+    CallResult f =
+        s2.Call(b->GetExport("flt")->func(), std::vector{Value::F64(6.25)});
+    ASSERT_FALSE(f.trap);
+    double d;
+    std::memcpy(&d, &f.results[0].f64, 8);
+    EXPECT_EQ(d, 6.0 + 2.5);
+    CallResult bad =
+        s2.Call(b->GetExport("bad")->func(), std::vector{Value::I32(1)});
+    ASSERT_TRUE(bad.trap);
+    EXPECT_EQ(bad.trap->message, "uninitialized element");
+    CallResult oob = s2.Call(b->GetExport("oob")->func(), {});
+    ASSERT_TRUE(oob.trap);
+    EXPECT_EQ(oob.trap->message, "out of bounds memory access");
+  }
+}
+
+TEST(Loader, RejectsObjectsItCannotLink) {
+  const std::vector<uint8_t> junk(200, 0x41);
+  std::vector<std::span<const uint8_t>> objs{junk};
+  auto r = native::LinkObjects(objs, native::RuntimeSymbols());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("not an x86-64 ELF"), std::string::npos);
+  // A real object with an unresolvable helper: no runtime symbols.
+  auto code = CompileToObjects(test::Wat(kModule));
+  ASSERT_TRUE(code.ok());
+  std::vector<std::span<const uint8_t>> real{code->objects[0]};
+  auto u = native::LinkObjects(real, {});
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.error().message.find("undefined symbol weft_rt_"),
+            std::string::npos)
+      << u.error().message;
+  // Truncated section header table.
+  std::vector<uint8_t> cut(code->objects[0].begin(),
+                           code->objects[0].begin() + 100);
+  std::vector<std::span<const uint8_t>> c{cut};
+  EXPECT_FALSE(native::LinkObjects(c, native::RuntimeSymbols()).ok());
+}
+
+// --- artifacts -------------------------------------------------------------
+
+std::vector<uint8_t> MakeArtifact(const std::vector<uint8_t>& wasm) {
+  auto code = CompileToObjects(wasm);
+  EXPECT_TRUE(code.ok());
+  auto a =
+      native::WriteArtifact(wasm, native::Sha256Of(wasm), *code, kCodeOptions);
+  EXPECT_TRUE(a.ok());
+  return *a;
+}
+
+// The artifact's fields (offset, length) in order, from offset 32.
+std::vector<std::pair<size_t, size_t>> Fields(const std::vector<uint8_t>& a) {
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t pos = 32;
+  while (pos + 8 <= a.size()) {
+    uint64_t n;
+    std::memcpy(&n, a.data() + pos, 8);
+    out.emplace_back(pos + 8, n);
+    pos += 8 + ((n + 7) & ~uint64_t{7});
+  }
+  return out;
+}
+
+void Reseal(std::vector<uint8_t>& a) {
+  const uint64_t size = a.size();
+  std::memcpy(a.data() + 16, &size, 8);
+  const uint64_t sum =
+      native::Checksum64(std::span<const uint8_t>(a).subspan(32));
+  std::memcpy(a.data() + 24, &sum, 8);
+}
+
+// Replaces field `i` (keeping the layout valid) and reseals the checksum,
+// as a forger who knows the format would.
+std::vector<uint8_t> WithField(const std::vector<uint8_t>& a, size_t i,
+                               const std::string& value) {
+  auto f = Fields(a)[i];
+  std::vector<uint8_t> out(a.begin(), a.begin() + f.first - 8);
+  const uint64_t n = value.size();
+  out.insert(out.end(), reinterpret_cast<const uint8_t*>(&n),
+             reinterpret_cast<const uint8_t*>(&n) + 8);
+  out.insert(out.end(), value.begin(), value.end());
+  while (out.size() % 8)
+    out.push_back(0);
+  out.insert(out.end(), a.begin() + f.first + ((f.second + 7) & ~size_t{7}),
+             a.end());
+  Reseal(out);
+  return out;
+}
+
+std::string LoadError(std::span<const uint8_t> bytes,
+                      const std::string& options = kCodeOptions) {
+  auto r = native::LoadArtifact(bytes, &options);
+  return r.ok() ? "loaded" : r.error().message;
+}
+
+bool Has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+TEST(Artifact, RoundTripRuns) {
+  const std::vector<uint8_t> wasm = test::Wat(kModule);
+  const std::vector<uint8_t> a = MakeArtifact(wasm);
+  ASSERT_TRUE(native::IsArtifact(a));
+  const std::string options = kCodeOptions;
+  auto info = native::ReadArtifact(a, &options);
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_EQ(info->wasm_sha, native::Sha256Of(wasm));
+  EXPECT_EQ(info->weft_version, native::WeftBuildVersion());
+  EXPECT_FALSE(info->cpu.empty());
+  auto m = native::LoadArtifact(a, &options);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  Engine engine;
+  Store store(engine);
+  Instance* inst = store.Instantiate(*m, {}).instance;
+  ASSERT_NE(inst, nullptr);
+  EXPECT_EQ(Mix(store, inst, 5), 75025u + 610u);
+}
+
+TEST(Artifact, RefusesDamagedForeignAndHandMadeOnes) {
+  const std::vector<uint8_t> a = MakeArtifact(test::Wat(kModule));
+  ASSERT_EQ(LoadError(a), "loaded");
+  // Truncated, at the end and inside the header.
+  std::vector<uint8_t> t(a.begin(), a.end() - 1);
+  EXPECT_TRUE(Has(LoadError(t), "truncated")) << LoadError(t);
+  std::vector<uint8_t> t2(a.begin(), a.begin() + 20);
+  EXPECT_TRUE(Has(LoadError(t2), "truncated")) << LoadError(t2);
+  // One bit flipped in the code.
+  std::vector<uint8_t> c = a;
+  c[a.size() - 200] ^= 0x10;
+  EXPECT_TRUE(Has(LoadError(c), "corrupted (checksum mismatch)"))
+      << LoadError(c);
+  // Trailing bytes.
+  std::vector<uint8_t> tr = a;
+  tr.push_back(0);
+  EXPECT_TRUE(Has(LoadError(tr), "after its end")) << LoadError(tr);
+  // Not an artifact at all / another format version.
+  std::vector<uint8_t> wasm = test::Wat(kModule);
+  EXPECT_TRUE(Has(LoadError(wasm), "not a weft compiled module"));
+  std::vector<uint8_t> v = a;
+  v[8] = 99;
+  EXPECT_TRUE(Has(LoadError(v), "format 99, this weft reads 1"))
+      << LoadError(v);
+  // Another weft build (field 0), valid checksum.
+  EXPECT_TRUE(Has(LoadError(WithField(a, 0, "0.0.1 (build 1234)")),
+                  "made by weft 0.0.1 (build 1234), this is weft"));
+  // Another CPU (field 4: the CPUID words): a feature bit this host lacks,
+  // or another vendor.
+  const native::CpuFeatures& host = native::HostCpu();
+  native::CpuFeatures other = host;
+  bool found = false;
+  for (size_t w = 3; w < other.words.size() && !found; ++w)
+    for (int bit = 0; bit < 32 && !found; ++bit)
+      if (!(host.words[w] & (1u << bit))) {
+        other.words[w] |= 1u << bit;
+        found = true;
+      }
+  ASSERT_TRUE(found);
+  std::string words(reinterpret_cast<const char*>(other.words.data()),
+                    other.words.size() * 4);
+  EXPECT_TRUE(Has(LoadError(WithField(a, 4, words)), "another CPU"))
+      << LoadError(WithField(a, 4, words));
+  other = host;
+  other.words[0] ^= 0x01010101;
+  words.assign(reinterpret_cast<const char*>(other.words.data()),
+               other.words.size() * 4);
+  EXPECT_TRUE(Has(LoadError(WithField(a, 4, words)), "another CPU"));
+  // Other options.
+  EXPECT_TRUE(Has(LoadError(a, "O0"), "compiled with options"));
+  // Hand-made: the right magic, header and checksum around junk fields.
+  std::vector<uint8_t> h(a.begin(), a.begin() + 32);
+  h.resize(32 + 64, 0x5A);
+  Reseal(h);
+  EXPECT_TRUE(Has(LoadError(h), "damaged")) << LoadError(h);
+  // Hand-made with a valid layout but a junk object: the loader refuses it.
+  std::vector<uint8_t> j = a;
+  auto fields = Fields(a);
+  const auto obj = fields.back();
+  std::memset(j.data() + obj.first, 0x90, obj.second);
+  Reseal(j);
+  EXPECT_TRUE(Has(LoadError(j), "not an x86-64 ELF")) << LoadError(j);
+  // ... and a junk metadata module (field 7).
+  EXPECT_TRUE(Has(LoadError(WithField(a, 7, "\0asm junk")), "metadata"));
+}
+
+// --- cache -------------------------------------------------------------------
+
+class TempDir {
+public:
+  TempDir() {
+    char t[] = "/tmp/weft_aot_XXXXXX";
+    path = mkdtemp(t);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+TEST(Cache, StoreHitDamagedAndKeys) {
+  TempDir dir;
+  native::CompileCache cache(dir.path);
+  const std::vector<uint8_t> wasm = test::Wat(kModule);
+  const auto sha = native::Sha256Of(wasm);
+  const std::string key = cache.Key(sha, kCodeOptions);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_NE(key, cache.Key(sha, "O0"));
+  EXPECT_EQ(cache.Load(key, kCodeOptions).outcome,
+            native::CompileCache::Outcome::Miss);
+  ASSERT_TRUE(cache.Store(key, MakeArtifact(wasm)).ok());
+  auto hit = cache.Load(key, kCodeOptions);
+  ASSERT_EQ(hit.outcome, native::CompileCache::Outcome::Hit) << hit.problem;
+  ASSERT_TRUE(hit.module);
+  // No temporary file left behind.
+  size_t files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path + "/v1")) {
+    EXPECT_EQ(e.path().extension(), ".cwasm");
+    ++files;
+  }
+  EXPECT_EQ(files, 1u);
+  // Damage the entry: detected, deleted.
+  {
+    std::fstream f(cache.PathOf(key),
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x7f');
+  }
+  auto bad = cache.Load(key, kCodeOptions);
+  EXPECT_EQ(bad.outcome, native::CompileCache::Outcome::Damaged);
+  EXPECT_TRUE(Has(bad.problem, "corrupted")) << bad.problem;
+  EXPECT_FALSE(std::filesystem::exists(cache.PathOf(key)));
+  // Locks are exclusive between holders.
+  const int l1 = cache.TryLock(key);
+  ASSERT_GE(l1, 0);
+  EXPECT_LT(cache.TryLock(key), 0);
+  native::CompileCache::ReleaseLock(l1);
+  const int l2 = cache.TryLock(key);
+  EXPECT_GE(l2, 0);
+  native::CompileCache::ReleaseLock(l2);
+}
+
+// --- the CLI
+// -------------------------------------------------------------------
+
+struct Proc {
+  int status = -1;
+  std::string out, err;
+};
+
+Proc Weft(const std::string& args, const std::string& env = "") {
+  TempDir d;
+  const std::string cmd = env + " " + WEFT_BINARY + " " + args + " >" + d.path +
+                          "/out 2>" + d.path + "/err";
+  Proc r;
+  const int st = std::system(cmd.c_str());
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in),
+                       std::istreambuf_iterator<char>());
+  };
+  r.out = slurp(d.path + "/out");
+  r.err = slurp(d.path + "/err");
+  return r;
+}
+
+size_t Count(const std::string& s, const std::string& part) {
+  size_t n = 0;
+  for (size_t p = s.find(part); p != std::string::npos; p = s.find(part, p + 1))
+    ++n;
+  return n;
+}
+
+TEST(Cli, CompileThenRunTheArtifact) {
+  TempDir dir;
+  const std::string wat = dir.path + "/m.wat";
+  std::ofstream(wat) << kModule;
+  Proc c = Weft("compile " + wat);
+  ASSERT_EQ(c.status, 0) << c.err;
+  const std::string cw = dir.path + "/m.cwasm";
+  ASSERT_TRUE(std::filesystem::exists(cw));
+  // No plugin needed to run it: point the plugin path nowhere.
+  Proc r = Weft("run --invoke mix " + cw + " 5",
+                "WEFT_LLVM_PLUGIN=/nonexistent WEFT_CACHE=off");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "75635\n");
+  // -o, and a truncated copy refused with a clear message.
+  Proc o = Weft("compile -o " + dir.path + "/x.cwasm " + wat);
+  ASSERT_EQ(o.status, 0) << o.err;
+  std::filesystem::resize_file(dir.path + "/x.cwasm",
+                               std::filesystem::file_size(cw) - 7);
+  Proc t = Weft("run --invoke mix " + dir.path + "/x.cwasm 5");
+  EXPECT_EQ(t.status, 1);
+  EXPECT_TRUE(Has(t.err, "invalid compiled module: truncated")) << t.err;
+  EXPECT_EQ(t.out, "");
+  // An invalid module does not compile.
+  std::ofstream(dir.path + "/bad.wasm") << std::string("\0asm\1\0\0\0\1", 9);
+  Proc b = Weft("compile " + dir.path + "/bad.wasm");
+  EXPECT_EQ(b.status, 1);
+  EXPECT_TRUE(Has(b.err, "bad.wasm: error: ")) << b.err;
+}
+
+TEST(Cli, CacheHitDoesNotRecompileAndDamageIsRepaired) {
+  TempDir dir;
+  const std::string wat = dir.path + "/m.wat";
+  std::ofstream(wat) << kModule;
+  const std::string env =
+      "WEFT_CACHE_DIR=" + dir.path + "/cache WEFT_CACHE_LOG=1";
+  const std::string run = "run --tier compiled --invoke mix " + wat + " 5";
+  Proc first = Weft(run, env);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(first.out, "75635\n");
+  EXPECT_EQ(Count(first.err, "weft: cache: miss "), 1u) << first.err;
+  EXPECT_EQ(Count(first.err, "weft: cache: stored "), 1u) << first.err;
+  // A hit loads the artifact: no compile, and no LLVM at all.
+  Proc second = Weft(run, env + " WEFT_LLVM_PLUGIN=/nonexistent");
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_EQ(second.out, "75635\n");
+  EXPECT_EQ(Count(second.err, "weft: cache: hit "), 1u) << second.err;
+  EXPECT_EQ(Count(second.err, "stored"), 0u) << second.err;
+  // Damage the one entry: reported, deleted, compiled and stored again.
+  std::string entry;
+  for (auto& e : std::filesystem::directory_iterator(dir.path + "/cache/v1"))
+    if (e.path().extension() == ".cwasm") entry = e.path();
+  ASSERT_FALSE(entry.empty());
+  std::filesystem::resize_file(entry, 1000);
+  Proc third = Weft(run, env);
+  ASSERT_EQ(third.status, 0) << third.err;
+  EXPECT_EQ(third.out, "75635\n");
+  EXPECT_TRUE(Has(third.err, "weft: cache: damaged entry " + entry +
+                                 " (invalid compiled module: truncated"))
+      << third.err;
+  EXPECT_EQ(Count(third.err, "stored"), 1u) << third.err;
+  Proc fourth = Weft(run, env);
+  EXPECT_EQ(Count(fourth.err, "weft: cache: hit "), 1u) << fourth.err;
+  // WEFT_CACHE=off: nothing looked up or stored.
+  Proc off = Weft(run, env + " WEFT_CACHE=off");
+  EXPECT_EQ(off.status, 0);
+  EXPECT_EQ(Count(off.err, "weft: cache:"), 0u) << off.err;
+}
+
+TEST(Cli, AutoRunsTheInterpreterOnAMissAndCompilesInTheBackground) {
+  TempDir dir;
+  const std::string wat = dir.path + "/m.wat";
+  std::ofstream(wat) << kModule;
+  const std::string env =
+      "WEFT_CACHE_DIR=" + dir.path + "/cache WEFT_CACHE_LOG=1";
+  const std::string run = "run --tier auto --invoke mix " + wat + " 5";
+  Proc first = Weft(run, env);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(first.out, "75635\n");
+  EXPECT_TRUE(Has(first.err, "weft: cache: miss ")) << first.err;
+  EXPECT_TRUE(Has(first.err, "in the background")) << first.err;
+  // The background compile lands in the cache within a few seconds.
+  bool hit = false;
+  for (int i = 0; i < 300 && !hit; ++i) {
+    Proc again = Weft(run, env);
+    EXPECT_EQ(again.out, "75635\n");
+    hit = Has(again.err, "weft: cache: hit ");
+    if (!hit) usleep(50 * 1000);
+  }
+  EXPECT_TRUE(hit);
+}
+
+} // namespace
+} // namespace weft
