@@ -176,6 +176,11 @@ int main(int argc, char** argv) {
                    "first byte, else 408 (default 10s); idle keep-alive "
                    "connections are closed after it")
       ->type_name("DURATION");
+  serve->add_flag("--watch", serve_args.watch,
+                  "reload the app when its manifest or a module changes "
+                  "(requests in flight finish on the old version; a version "
+                  "that fails to load is refused and logged, the old one "
+                  "keeps serving)");
 
   try {
     app.parse(argc, argv);

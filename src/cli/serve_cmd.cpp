@@ -10,7 +10,9 @@
 #include "cli/wat.h"
 #include "platform/app.h"
 #include "platform/manifest.h"
+#include "platform/reload.h"
 #include "platform/server.h"
+#include "platform/watch.h"
 
 namespace weft::cli {
 
@@ -65,12 +67,6 @@ int ServeCommand(const ServeArgs& args) {
                  "folder holding weft.toml, or the manifest file)\n";
     return kExitError;
   }
-  std::string error;
-  auto manifest = platform::LoadManifest(manifest_path, error);
-  if (!manifest) {
-    std::cerr << error << "\n";
-    return kExitError;
-  }
   platform::WatConverter wat = [](const std::string& path,
                                   std::vector<uint8_t>& bytes,
                                   std::string& why) {
@@ -84,13 +80,34 @@ int ServeCommand(const ServeArgs& args) {
     bytes = std::move(r.wasm);
     return true;
   };
-  auto app = platform::LoadApp(std::move(*manifest), args.data_dir, wat, error);
+  // The one way an app is loaded: at start-up, and for every reload.
+  const std::string data_dir = args.data_dir;
+  platform::AppHost::Loader load =
+      [wat, data_dir](const fs::path& path,
+                      std::string& why) -> std::unique_ptr<platform::App> {
+    auto manifest = platform::LoadManifest(path, why);
+    if (!manifest) return nullptr;
+    return platform::LoadApp(std::move(*manifest), data_dir, wat, why);
+  };
+  std::string error;
+  auto app = load(manifest_path, error);
   if (!app) {
     std::cerr << error << "\n";
     return kExitError;
   }
   platform::Logger logger(!::isatty(2));
-  return platform::Serve(*app, options, logger);
+  platform::AppHost host(std::move(app), load, logger);
+  std::unique_ptr<platform::AppWatcher> watcher;
+  if (args.watch) {
+    watcher = std::make_unique<platform::AppWatcher>(host, logger);
+    if (!watcher->Start(error)) {
+      std::cerr << "error: weft serve: " << error << "\n";
+      return kExitError;
+    }
+  }
+  const int status = platform::Serve(host, options, logger);
+  watcher.reset();
+  return status;
 }
 
 } // namespace weft::cli

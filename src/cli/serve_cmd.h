@@ -12,6 +12,7 @@ struct ServeArgs {
   std::string data_dir = ".weft/data";   // KV stores (SQLite files)
   size_t workers = 0;                    // 0: one per core
   std::string request_timeout;           // "10s", "500ms"; empty: the default
+  bool watch = false; // reload when the manifest or a module changes
 };
 
 // Returns 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the app cannot

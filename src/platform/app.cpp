@@ -1,5 +1,6 @@
 #include "platform/app.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "runtime/store_impl.h"
 #include "wasi/wasi.h"
 #include "wasi/wasi_internal.h"
 
@@ -80,6 +82,13 @@ Result<std::vector<Extern>> BindImports(Store& store, WasiContext& wasi,
 }
 
 int MemFd(const char* name) { return ::memfd_create(name, MFD_CLOEXEC); }
+
+// Empties a reused stdio memfd: no size, offset 0, no status flags a guest
+// may have set (O_APPEND, O_NONBLOCK) on the description it shared.
+bool ResetFd(int fd) {
+  return ::ftruncate(fd, 0) == 0 && ::lseek(fd, 0, SEEK_SET) == 0 &&
+         ::fcntl(fd, F_SETFL, 0) == 0;
+}
 
 bool WriteFd(int fd, const std::string& data) {
   size_t off = 0;
@@ -161,6 +170,7 @@ std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
     auto fn = std::make_unique<Function>();
     fn->spec = spec;
     fn->index = app->functions.size();
+    fn->metrics_slot = fn->index;
     EngineConfig config;
     config.max_memory_bytes = spec.memory_limit;
     fn->engine = std::make_unique<Engine>(config);
@@ -401,8 +411,18 @@ void InterruptClock::Run() {
   }
 }
 
+struct WorkerLocal {
+  int in = -1, out = -1, err = -1; // host memfds: the guests' stdio
+  MemorySlotPool pool{kPooledSlotsPerWorker};
+  ~WorkerLocal() {
+    for (int fd : {in, out, err})
+      if (fd >= 0) ::close(fd);
+  }
+};
+
 struct ReadyInstance {
-  int in = -1, out = -1, err = -1; // host memfds: the guest's stdio
+  // First, so destroyed last: the Store's memory goes back to local->pool.
+  std::shared_ptr<WorkerLocal> local;
   std::unique_ptr<WasiContext> ctx;
   std::unique_ptr<Store> store; // destroyed before ctx (its imports use it)
   std::vector<Extern> imports;
@@ -411,31 +431,41 @@ struct ReadyInstance {
   ~ReadyInstance() {
     store.reset();
     ctx.reset();
-    for (int fd : {in, out, err})
-      if (fd >= 0) ::close(fd);
   }
 };
 
 namespace {
 
-// Memfds + WASI context (no environment yet: WAGI's comes with the
-// request) + Store + bound imports, and the instance when `instantiate`.
-ReadyInstancePtr MakeReady(const Function& fn, bool instantiate,
-                           std::string& error) {
-  ReadyInstancePtr r(new ReadyInstance);
-  r->in = MemFd("weft-stdin");
-  r->out = MemFd("weft-stdout");
-  r->err = MemFd("weft-stderr");
-  if (r->in < 0 || r->out < 0 || r->err < 0) {
-    error = std::string("memfd_create: ") + std::strerror(errno);
-    return nullptr;
+// The worker's stdio memfds and memory slot pool, made on first use.
+WorkerLocal* Local(WorkerContext& w, std::string& error) {
+  if (!w.local) {
+    auto l = std::make_shared<WorkerLocal>();
+    l->in = MemFd("weft-stdin");
+    l->out = MemFd("weft-stdout");
+    l->err = MemFd("weft-stderr");
+    if (l->in < 0 || l->out < 0 || l->err < 0) {
+      error = std::string("memfd_create: ") + std::strerror(errno);
+      return nullptr;
+    }
+    w.local = std::move(l);
   }
+  return w.local.get();
+}
+
+// WASI context on the worker's memfds (no environment yet: WAGI's comes
+// with the request) + Store (its memory from the worker's pool) + bound
+// imports, and the instance when `instantiate`.
+ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
+                           bool instantiate, std::string& error) {
+  if (!Local(w, error)) return nullptr;
+  ReadyInstancePtr r(new ReadyInstance);
+  r->local = w.local;
   WasiConfig cfg;
   cfg.args = {fn.spec.name};
   cfg.preopens = fn.spec.files;
-  cfg.stdin_fd = r->in;
-  cfg.stdout_fd = r->out;
-  cfg.stderr_fd = r->err;
+  cfg.stdin_fd = r->local->in;
+  cfg.stdout_fd = r->local->out;
+  cfg.stderr_fd = r->local->err;
   cfg.stdout_limit = fn.spec.max_response_size;
   cfg.stderr_limit = fn.spec.max_log_size;
   cfg.stdout_limit_ends_guest = true;
@@ -446,6 +476,7 @@ ReadyInstancePtr MakeReady(const Function& fn, bool instantiate,
   }
   r->ctx = std::move(*ctx);
   r->store = std::make_unique<Store>(*fn.engine);
+  r->store->impl().memory_pool = &r->local->pool;
   auto imports = BindImports(*r->store, *r->ctx, fn.compiled->module());
   if (!imports) {
     error = imports.error().message;
@@ -489,8 +520,9 @@ bool SetEnv(WasiContext& ctx,
 namespace {
 
 // Ready instances in the whole process, and the most allowed: each holds
-// 6 fds (3 memfds and the WASI context's copies), and together they may
-// use a quarter of RLIMIT_NOFILE, leaving the rest to connections.
+// 3 fds (the WASI context's copies of the worker's stdio memfds), and
+// together they may use a quarter of RLIMIT_NOFILE, leaving the rest to
+// connections.
 std::atomic<size_t> g_ready_instances{0};
 
 size_t MaxReadyInstances() {
@@ -498,16 +530,29 @@ size_t MaxReadyInstances() {
     struct rlimit rl {};
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
       return size_t{4096};
-    return static_cast<size_t>(rl.rlim_cur) / 4 / 6;
+    return static_cast<size_t>(rl.rlim_cur) / 4 / 3;
   }();
   return max;
 }
 
 } // namespace
 
+size_t ReadyInstanceCount() {
+  return g_ready_instances.load(std::memory_order_relaxed);
+}
+
 void ReadyInstanceDeleter::operator()(ReadyInstance* r) const {
   if (r->counted) g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
   delete r;
+}
+
+void UseApp(WorkerContext& w, std::shared_ptr<App> app) {
+  w.ready.clear(); // the deleter leaves g_ready_instances
+  w.ready_count = 0;
+  w.to_prepare.clear();
+  w.retired.clear();
+  w.app_ref = std::move(app);
+  w.app = w.app_ref.get();
 }
 
 void PrepareInstances(WorkerContext& w) {
@@ -525,8 +570,8 @@ void PrepareInstances(WorkerContext& w) {
     // the request's deadline.
     const bool instantiate = !fn.compiled->module().start.has_value();
     std::string ignored; // the request path reports the error
-    ReadyInstancePtr r = MakeReady(fn, instantiate, ignored);
-    if (!r && instantiate) r = MakeReady(fn, false, ignored);
+    ReadyInstancePtr r = MakeReady(w, fn, instantiate, ignored);
+    if (!r && instantiate) r = MakeReady(w, fn, false, ignored);
     if (!r) continue;
     w.ready[i] = std::move(r);
     ++w.ready_count;
@@ -537,7 +582,7 @@ void PrepareInstances(WorkerContext& w) {
 
 WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
                             const WagiRequest& req) {
-  FunctionCounters& counters = w.metrics->At(w.index, fn.index);
+  FunctionCounters& counters = w.metrics->At(w.index, fn.metrics_slot);
   const Logger& log = *w.logger;
   auto fields = [&]() {
     return nlohmann::json{{"function", fn.spec.name},
@@ -578,7 +623,7 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
   w.to_prepare.push_back(fn.index);
   if (!ready) {
     std::string why;
-    ready = MakeReady(fn, false, why);
+    ready = MakeReady(w, fn, false, why);
     if (!ready) return internal(why);
   }
   // Used once, then destroyed off the request path (PrepareInstances):
@@ -590,8 +635,15 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
       if (r) w.retired.push_back(std::move(r));
     }
   } retire{w, ready};
-  const struct { int fd; } in{ready->in}, out{ready->out}, err{ready->err};
-  if (!WriteFd(in.fd, req.body))
+  // The worker's memfds, emptied: nothing of the previous request's stdio
+  // is left for this one.
+  const struct {
+    int fd;
+  } in{ready->local->in}, out{ready->local->out}, err{ready->local->err};
+  if (!ResetFd(in.fd) || !ResetFd(out.fd) || !ResetFd(err.fd))
+    return internal(std::string("cannot reset the guest's stdio: ") +
+                    std::strerror(errno));
+  if (!req.body.empty() && !WriteFd(in.fd, req.body))
     return internal("cannot write the request body to the guest's stdin");
   {
     std::string why;

@@ -38,6 +38,9 @@ struct Function {
   std::shared_ptr<const CompiledModule> compiled;
   caps::FunctionGrants grants;
   std::atomic<uint32_t> inflight{0};
+  // Its counters in the server's Metrics: `index` for the app the server
+  // started with, the slot of its name for an app loaded later (reload).
+  size_t metrics_slot = 0;
 };
 
 struct App {
@@ -115,27 +118,41 @@ private:
   std::thread thread_;
 };
 
-// An instance made ready for exactly one request: its stdio memfds, its
-// WASI context, its Store with the imports bound and (unless the module
-// has a start function, which must run under the request's deadline) the
-// module instantiated. Never reused: a request gets a fresh instance, only
-// made before the request arrives instead of while it waits.
+// An instance made ready for exactly one request: its WASI context (on the
+// worker's stdio memfds), its Store with the imports bound and (unless the
+// module has a start function, which must run under the request's
+// deadline) the module instantiated, its memory in a slot of the worker's
+// pool. Never reused: a request gets a fresh instance, only made before the
+// request arrives instead of while it waits.
 struct ReadyInstance;
 struct ReadyInstanceDeleter {
   void operator()(ReadyInstance* r) const;
 };
 using ReadyInstancePtr = std::unique_ptr<ReadyInstance, ReadyInstanceDeleter>;
 
-// Most ready instances one worker keeps (each holds 6 fds and an 8 GiB
+// Most ready instances one worker keeps (each holds 3 fds and an 8 GiB
 // address-space reservation); functions beyond it are instantiated on the
-// request path. The whole process also keeps at most RLIMIT_NOFILE / 24
+// request path. The whole process also keeps at most RLIMIT_NOFILE / 12
 // (their fds stay within a quarter of the limit).
 inline constexpr size_t kMaxReadyPerWorker = 256;
+// Free memory slots (reset reservations) one worker keeps for reuse.
+inline constexpr size_t kPooledSlotsPerWorker = 16;
+
+// What one WorkerContext's instances share (app.cpp): the stdio memfds
+// every request of the worker reuses (emptied before each) and the pool of
+// memory slots its instances' memories take and give back.
+struct WorkerLocal;
+
+// Ready instances in the whole process.
+size_t ReadyInstanceCount();
 
 // Per-worker state for running guests.
 struct WorkerContext {
   size_t index = 0;
   App* app = nullptr;
+  // Keeps `app` alive while this worker holds instances of its functions
+  // (the server can switch to a new app version at any time: UseApp).
+  std::shared_ptr<App> app_ref;
   Metrics* metrics = nullptr;
   const Logger* logger = nullptr;
   InterruptClock* clock = nullptr;
@@ -146,7 +163,15 @@ struct WorkerContext {
   size_t ready_count = 0;
   std::vector<size_t> to_prepare;        // functions whose instance was taken
   std::vector<ReadyInstancePtr> retired; // used; destroyed off the path
+  // Made on first use; each instance of this worker holds a reference
+  // (the memory slot pool must outlive their memories).
+  std::shared_ptr<WorkerLocal> local;
 };
+
+// Points `w` at `app` (a reloaded version): the ready instances of the
+// previous app are destroyed first (no request of the new version ever
+// gets an instance of the old), then `app` is kept alive in w.app_ref.
+void UseApp(WorkerContext& w, std::shared_ptr<App> app);
 
 // Destroys the instances used since the last call and makes a ready one
 // for every function InvokeFunction took one from (off the request path:

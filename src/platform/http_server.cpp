@@ -21,6 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "platform/reload.h"
 #include "platform/server.h"
 
 namespace weft::platform {
@@ -99,7 +100,7 @@ struct Worker {
 };
 
 struct Shared {
-  App* app = nullptr;
+  AppHost* host = nullptr;
   const ServeOptions* options = nullptr;
   const Logger* logger = nullptr;
   Metrics* metrics = nullptr;
@@ -230,8 +231,10 @@ private:
     const std::string query =
         q == std::string::npos ? std::string() : target.substr(q + 1);
     const std::string method(req.method_string());
-    const size_t nfn = shared_.app->functions.size();
-    size_t fidx = nfn;
+    // The app version serving this request, pinned until it is answered
+    // (a reload may replace it meanwhile).
+    std::shared_ptr<App> app = shared_.host->Current();
+    size_t fidx = shared_.metrics->no_function();
     std::string fname;
     WagiResponse resp;
     if (path == "/healthz" &&
@@ -241,9 +244,9 @@ private:
     } else if (path == "/metrics" && req.method() == http::verb::get) {
       resp.headers.emplace_back("Content-Type",
                                 "text/plain; version=0.0.4; charset=utf-8");
-      resp.body = shared_.metrics->Render();
-    } else if (Function* fn = shared_.app->Match(path)) {
-      fidx = fn->index;
+      resp.body = shared_.metrics->Render() + shared_.host->RenderMetrics();
+    } else if (Function* fn = app ? app->Match(path) : nullptr) {
+      fidx = fn->metrics_slot;
       fname = fn->spec.name;
       WagiRequest w;
       w.method = method;
@@ -264,20 +267,25 @@ private:
       // worker's io_context running (a drain waits for it).
       running_ = true;
       worker_.guests->Post(
-          [self = shared_from_this(), fn, w = std::move(w), t0, fidx,
-           fname = std::move(fname), method, path, request_id,
+          [self = shared_from_this(), app = std::move(app), fn,
+           w = std::move(w), t0, fidx, fname = std::move(fname), method, path,
+           request_id,
            work = std::make_shared<
                asio::executor_work_guard<asio::io_context::executor_type>>(
                worker_.ioc.get_executor())](WorkerContext& ctx) mutable {
+            if (ctx.app != app.get()) UseApp(ctx, app);
             WagiResponse r = InvokeFunction(ctx, *fn, w);
-            asio::post(
-                self->worker_.ioc,
-                [self, r = std::move(r), t0, fidx, fname = std::move(fname),
-                 method = std::move(method), path = std::move(path),
-                 request_id = std::move(request_id)]() mutable {
-                  self->running_ = false;
-                  self->Finish(r, t0, fidx, fname, method, path, request_id);
-                });
+            // The session's last reference must not stay on this thread:
+            // a Session is destroyed on its worker's I/O thread only (its
+            // destructor touches the worker's session set).
+            asio::io_context& ioc = self->worker_.ioc;
+            asio::post(ioc, [self = std::move(self), r = std::move(r), t0, fidx,
+                             fname = std::move(fname),
+                             method = std::move(method), path = std::move(path),
+                             request_id = std::move(request_id)]() mutable {
+              self->running_ = false;
+              self->Finish(r, t0, fidx, fname, method, path, request_id);
+            });
             work.reset();
             // The next instance of the function, made once the response
             // is on its way.
@@ -346,7 +354,7 @@ private:
     r.body = body;
     const std::string id = NextRequestId();
     Respond(r, 11, false, false, id);
-    shared_.metrics->Request(worker_.index, shared_.app->functions.size(),
+    shared_.metrics->Request(worker_.index, shared_.metrics->no_function(),
                              status, 0);
     nlohmann::json f{
         {"request_id", id}, {"status", status}, {"remote", remote_}};
@@ -390,11 +398,12 @@ private:
 
 } // namespace
 
-int Serve(App& app, const ServeOptions& options, const Logger& logger) {
+int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
+  std::shared_ptr<App> app = host.Current();
   size_t n = options.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::string> names;
-  for (const auto& f : app.functions)
+  for (const auto& f : app->functions)
     names.push_back(f->spec.name);
   // Guest threads per worker: a few guests may block (spin to their
   // timeout, wait on a host call) without delaying the worker's others.
@@ -402,9 +411,14 @@ int Serve(App& app, const ServeOptions& options, const Logger& logger) {
   // Shards and clock slots: the I/O workers', then every guest thread's.
   Metrics metrics(n + n * guest_threads, names);
   InterruptClock clock(n + n * guest_threads);
+  host.Attach(&metrics);
+  struct Detach {
+    AppHost& host;
+    ~Detach() { host.Attach(nullptr); }
+  } detach{host};
 
   Shared shared;
-  shared.app = &app;
+  shared.host = &host;
   shared.options = &options;
   shared.logger = &logger;
   shared.metrics = &metrics;
@@ -445,7 +459,7 @@ int Serve(App& app, const ServeOptions& options, const Logger& logger) {
     w->index = i;
     w->guard.emplace(w->ioc.get_executor());
     w->ctx.index = i;
-    w->ctx.app = &app;
+    UseApp(w->ctx, app);
     w->ctx.metrics = &metrics;
     w->ctx.logger = &logger;
     w->ctx.clock = &clock;
@@ -453,7 +467,7 @@ int Serve(App& app, const ServeOptions& options, const Logger& logger) {
     for (size_t k = 0; k < guest_threads; ++k) {
       WorkerContext& g = guest_ctx[k];
       g.index = n + i * guest_threads + k;
-      g.app = &app;
+      UseApp(g, app);
       g.metrics = &metrics;
       g.logger = &logger;
       g.clock = &clock;
@@ -517,9 +531,10 @@ int Serve(App& app, const ServeOptions& options, const Logger& logger) {
   logger.Log(
       "info", "listening",
       {{"address", "http://" + options.host + ":" + std::to_string(port)},
-       {"app", app.manifest.app_name},
-       {"functions", app.functions.size()},
+       {"app", app->manifest.app_name},
+       {"functions", app->functions.size()},
        {"workers", n}});
+  app.reset(); // the version may be replaced; requests pin their own
   main_ioc.run();
   for (auto& w : workers)
     w->thread.join();

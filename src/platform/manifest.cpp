@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 #include <string_view>
 
@@ -301,9 +302,35 @@ std::optional<Manifest> LoadManifest(const std::filesystem::path& path,
     if (!app.contains("name")) Fail(app.source(), "[app] needs a \"name\"");
     m.app_name = GetString(*app.get("name"), "[app] name");
     if (const toml::node* vars = root.get("variables")) {
-      for (auto&& [k, v] : GetTable(*vars, "[variables]"))
-        m.variables[std::string(k.str())] =
-            GetString(v, "variable " + std::string(k.str()));
+      for (auto&& [k, v] : GetTable(*vars, "[variables]")) {
+        const std::string name(k.str());
+        if (!v.is_table()) {
+          m.variables[name] = GetString(v, "variable " + name);
+          continue;
+        }
+        // name = { default = "...", secret = true }
+        const toml::table& t = *v.as_table();
+        CheckKeys(t, {"default", "secret"}, "variable " + name);
+        if (const toml::node* s = t.get("secret")) {
+          if (!s->is_boolean())
+            Fail(s->source(), "secret must be true or false");
+          if (s->as_boolean()->get()) m.secret_variables.insert(name);
+        }
+        if (const toml::node* d = t.get("default")) {
+          m.variables[name] = GetString(*d, "default of variable " + name);
+          continue;
+        }
+        // No default: the server's environment must give it.
+        std::string env = "WEFT_VAR_";
+        for (char c : name)
+          env += c == '-' ? '_'
+                          : static_cast<char>(
+                                std::toupper(static_cast<unsigned char>(c)));
+        if (!std::getenv(env.c_str()))
+          Fail(k.source(), "variable \"" + name + "\" has no default: set " +
+                               env + " in weft serve's environment");
+        m.variables[name] = "";
+      }
     }
     if (!root.contains("function"))
       Fail(root.source(), "no [[function]]: the app has nothing to serve");

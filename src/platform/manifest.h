@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,9 @@ struct Manifest {
   std::string app_name;
   std::vector<FunctionSpec> functions;
   std::map<std::string, std::string> variables; // [variables] defaults
+  // [variables] declared with secret = true: their values are never
+  // logged (the server's logger redacts them) nor listed.
+  std::set<std::string> secret_variables;
 };
 
 // Reads and checks a manifest. On failure returns nullopt and sets `error`

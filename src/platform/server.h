@@ -10,6 +10,7 @@
 #include <string>
 
 #include "platform/app.h"
+#include "platform/reload.h"
 #include "platform/telemetry.h"
 
 namespace weft::platform {
@@ -29,10 +30,11 @@ struct ServeOptions {
   std::chrono::milliseconds request_timeout{10000};
 };
 
-// Serves `app` until SIGINT or SIGTERM, then stops accepting, lets the
+// Serves `host`'s current app (a new version replaces it while serving,
+// see reload.h) until SIGINT or SIGTERM, then stops accepting, lets the
 // requests in flight finish, and returns 0. Logs
 // "listening" with address "http://HOST:PORT" once the socket is bound.
 // Returns 1 (after logging why) when it cannot listen.
-int Serve(App& app, const ServeOptions& options, const Logger& logger);
+int Serve(AppHost& host, const ServeOptions& options, const Logger& logger);
 
 } // namespace weft::platform

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -47,10 +48,54 @@ std::string Escape(const std::string& v) {
   return out;
 }
 
+void Redact(std::string& s, const std::vector<std::string>& secrets) {
+  for (const std::string& secret : secrets)
+    for (size_t at = s.find(secret); at != std::string::npos;
+         at = s.find(secret, at + 10))
+      s.replace(at, secret.size(), "[redacted]");
+}
+
 } // namespace
 
-void Logger::Log(std::string_view level, std::string_view msg,
-                 const nlohmann::json& fields) const {
+void Logger::AddSecrets(const std::vector<std::string>& values) {
+  std::lock_guard<std::mutex> g(secrets_mu_);
+  for (const std::string& v : values)
+    if (!v.empty() &&
+        std::find(secrets_.begin(), secrets_.end(), v) == secrets_.end())
+      secrets_.push_back(v);
+  // Longest first: a secret containing another is redacted whole.
+  std::sort(secrets_.begin(), secrets_.end(),
+            [](const std::string& a, const std::string& b) {
+              return a.size() > b.size();
+            });
+  has_secrets_.store(!secrets_.empty(), std::memory_order_release);
+}
+
+void Logger::Log(std::string_view level, std::string_view msg_in,
+                 const nlohmann::json& fields_in) const {
+  std::string_view msg = msg_in;
+  const nlohmann::json* fields_ptr = &fields_in;
+  std::string redacted_msg;
+  nlohmann::json redacted_fields;
+  std::vector<std::string> secrets;
+  if (has_secrets_.load(std::memory_order_acquire)) {
+    {
+      std::lock_guard<std::mutex> g(secrets_mu_);
+      secrets = secrets_;
+    }
+    redacted_msg = msg_in;
+    Redact(redacted_msg, secrets);
+    msg = redacted_msg;
+    redacted_fields = fields_in;
+    for (auto it = redacted_fields.begin(); it != redacted_fields.end(); ++it)
+      if (it.value().is_string()) {
+        std::string v = it.value().get<std::string>();
+        Redact(v, secrets);
+        it.value() = v;
+      }
+    fields_ptr = &redacted_fields;
+  }
+  const nlohmann::json& fields = *fields_ptr;
   std::string line;
   if (json_) {
     nlohmann::json j = nlohmann::json::object();
@@ -68,13 +113,32 @@ void Logger::Log(std::string_view level, std::string_view msg,
                                      : it.value().dump();
     }
   }
+  if (!secrets.empty()) Redact(line, secrets);
   line += "\n";
   WriteAll(line);
 }
 
 Metrics::Metrics(size_t workers, std::vector<std::string> names)
-    : workers_(workers), names_(std::move(names)),
-      shards_(new FunctionCounters[workers * (names_.size() + 1)]) {}
+    : workers_(workers), no_function_(names.size()),
+      capacity_(names.size() + 1 + 1024), names_(std::move(names)),
+      slots_(new std::atomic<FunctionCounters*>[capacity_]) {
+  names_.emplace_back();
+  blocks_.emplace_back(new FunctionCounters[workers * names_.size()]);
+  for (size_t s = 0; s < names_.size(); ++s)
+    slots_[s].store(blocks_.back().get() + s * workers,
+                    std::memory_order_release);
+}
+
+size_t Metrics::Slot(const std::string& name) {
+  std::lock_guard<std::mutex> g(mu_);
+  for (size_t s = 0; s < names_.size(); ++s)
+    if (s != no_function_ && names_[s] == name) return s;
+  if (names_.size() >= capacity_) return no_function_;
+  blocks_.emplace_back(new FunctionCounters[workers_]);
+  slots_[names_.size()].store(blocks_.back().get(), std::memory_order_release);
+  names_.push_back(name);
+  return names_.size() - 1;
+}
 
 void Metrics::Request(size_t worker, size_t function, int status, uint64_t ns) {
   FunctionCounters& c = At(worker, function);
@@ -90,21 +154,30 @@ void Metrics::Request(size_t worker, size_t function, int status, uint64_t ns) {
 }
 
 std::string Metrics::Render() const {
-  const size_t nf = names_.size() + 1;
-  auto label = [&](size_t f) {
-    return f < names_.size() ? Escape(names_[f]) : std::string("");
-  };
+  std::vector<std::string> names;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    names = names_;
+  }
+  // Every slot (the no-function one last), then the functions' only.
+  std::vector<size_t> all, fns;
+  for (size_t s = 0; s < names.size(); ++s)
+    if (s != no_function_) all.push_back(s);
+  fns = all;
+  all.push_back(no_function_);
+  auto label = [&](size_t f) { return Escape(names[f]); };
   auto sum = [&](size_t f, auto get) {
+    const FunctionCounters* c = slots_[f].load(std::memory_order_acquire);
     uint64_t total = 0;
     for (size_t w = 0; w < workers_; ++w)
-      total += get(shards_[w * nf + f]);
+      total += get(c[w]);
     return total;
   };
   std::string out;
   out += "# HELP weft_requests_total HTTP requests by function and status "
          "(function=\"\": no function, e.g. 404, /healthz).\n"
          "# TYPE weft_requests_total counter\n";
-  for (size_t f = 0; f < nf; ++f)
+  for (size_t f : all)
     for (size_t st = 100; st < 600; ++st) {
       uint64_t n = sum(f, [&](const FunctionCounters& c) {
         return c.by_status[st].load(std::memory_order_relaxed);
@@ -116,7 +189,7 @@ std::string Metrics::Render() const {
   out += "# HELP weft_request_duration_seconds Time from a request's last "
          "byte read to its response, by function.\n"
          "# TYPE weft_request_duration_seconds histogram\n";
-  for (size_t f = 0; f < names_.size(); ++f) {
+  for (size_t f : fns) {
     uint64_t cum = 0;
     const std::string l = "function=\"" + label(f) + "\"";
     for (size_t b = 0; b <= kLatencyBuckets.size(); ++b) {
@@ -142,7 +215,7 @@ std::string Metrics::Render() const {
   }
   out += "# HELP weft_traps_total Guest traps by function and kind.\n"
          "# TYPE weft_traps_total counter\n";
-  for (size_t f = 0; f < names_.size(); ++f)
+  for (size_t f : fns)
     for (size_t k = 0; k < kTrapKinds; ++k) {
       uint64_t n = sum(f, [&](const FunctionCounters& c) {
         return c.traps[k].load(std::memory_order_relaxed);
@@ -154,7 +227,7 @@ std::string Metrics::Render() const {
     }
   out += "# HELP weft_timeouts_total Requests whose guest ran past the "
          "function's timeout.\n# TYPE weft_timeouts_total counter\n";
-  for (size_t f = 0; f < names_.size(); ++f)
+  for (size_t f : fns)
     out +=
         "weft_timeouts_total{function=\"" + label(f) + "\"} " +
         std::to_string(sum(f,
@@ -166,7 +239,7 @@ std::string Metrics::Render() const {
          "wrote past its output cap (stream=\"stdout\": max_response_size, "
          "the request failed; \"stderr\": max_log_size).\n"
          "# TYPE weft_guest_output_truncated_total counter\n";
-  for (size_t f = 0; f < names_.size(); ++f)
+  for (size_t f : fns)
     for (size_t k = 0; k < 2; ++k)
       out += "weft_guest_output_truncated_total{function=\"" + label(f) +
              "\",stream=\"" + (k ? "stderr" : "stdout") + "\"} " +

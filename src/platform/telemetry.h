@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,9 +26,17 @@ public:
   // and "msg" are added.
   void Log(std::string_view level, std::string_view msg,
            const nlohmann::json& fields) const;
+  // Values never to print (the app's secret variables): from now on every
+  // occurrence in a record's message or string fields is written as
+  // "[redacted]". Only added to, never removed (a request of an older app
+  // version may still log). Thread-safe.
+  void AddSecrets(const std::vector<std::string>& values);
 
 private:
   bool json_;
+  std::atomic<bool> has_secrets_{false};
+  mutable std::mutex secrets_mu_;
+  std::vector<std::string> secrets_;
 };
 
 // Histogram bucket upper bounds of the request latency, in seconds.
@@ -51,12 +60,18 @@ struct FunctionCounters {
 
 class Metrics {
 public:
-  // Counters for `functions` functions plus one slot (index `functions`)
-  // for requests that matched none (404, /healthz, /metrics).
+  // Counters for `function_names` (slots 0..n-1) plus slot n
+  // (no_function()) for requests that matched none (404, /healthz,
+  // /metrics).
   Metrics(size_t workers, std::vector<std::string> function_names);
   FunctionCounters& At(size_t worker, size_t function) {
-    return shards_[worker * (names_.size() + 1) + function];
+    return slots_[function].load(std::memory_order_acquire)[worker];
   }
+  // The slot of function `name`: its own, else a new one (a reloaded app
+  // brings new functions; a function that is gone keeps its slot and its
+  // counts). When every slot is taken, no_function(). Thread-safe.
+  size_t Slot(const std::string& name);
+  size_t no_function() const { return no_function_; }
   void Request(size_t worker, size_t function, int status, uint64_t ns);
   std::atomic<int64_t> instances_live{0};
   std::atomic<int64_t> connections_open{0};
@@ -65,8 +80,13 @@ public:
 
 private:
   size_t workers_;
-  std::vector<std::string> names_;
-  std::unique_ptr<FunctionCounters[]> shards_;
+  size_t no_function_;
+  size_t capacity_;
+  mutable std::mutex mu_;          // guards names_ and allocating slots
+  std::vector<std::string> names_; // by slot; names_[no_function_] is ""
+  // Slot s: `workers_` counters, one per worker.
+  std::unique_ptr<std::atomic<FunctionCounters*>[]> slots_;
+  std::vector<std::unique_ptr<FunctionCounters[]>> blocks_;
 };
 
 } // namespace weft::platform
