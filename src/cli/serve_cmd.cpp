@@ -3,11 +3,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/run_cmd.h"
+#include "cli/tier.h"
 #include "cli/wat.h"
+#include "native/artifact.h"
+#include "platform/admin.h"
 #include "platform/app.h"
 #include "platform/manifest.h"
 #include "platform/reload.h"
@@ -16,33 +20,56 @@
 
 namespace weft::cli {
 
+namespace {
+
+// "HOST:PORT" ("[::1]:80" for IPv6); false after printing why.
+bool ParseHostPort(const std::string& flag, const std::string& l,
+                   std::string& host, uint16_t& port) {
+  size_t colon = l.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == l.size()) {
+    std::cerr << "error: weft serve: " << flag << " wants HOST:PORT, got \""
+              << l << "\"\n";
+    return false;
+  }
+  host = l.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  unsigned long p = 0;
+  try {
+    size_t used = 0;
+    p = std::stoul(l.substr(colon + 1), &used);
+    if (used != l.size() - colon - 1 || p > 65535) throw 0;
+  } catch (...) {
+    std::cerr << "error: weft serve: " << flag << ": invalid port in \"" << l
+              << "\"\n";
+    return false;
+  }
+  port = static_cast<uint16_t>(p);
+  return true;
+}
+
+} // namespace
+
 int ServeCommand(const ServeArgs& args) {
   namespace fs = std::filesystem;
   platform::ServeOptions options;
   options.workers = args.workers;
-  {
-    const std::string& l = args.listen;
-    size_t colon = l.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == l.size()) {
-      std::cerr << "error: weft serve: --listen wants HOST:PORT, got \"" << l
-                << "\"\n";
+  if (!ParseHostPort("--listen", args.listen, options.host, options.port))
+    return kExitUsage;
+  platform::AdminOptions admin_options;
+  if (!args.admin_listen.empty()) {
+    if (!ParseHostPort("--admin-listen", args.admin_listen, admin_options.host,
+                       admin_options.port))
+      return kExitUsage;
+    const char* token = std::getenv("WEFT_ADMIN_TOKEN");
+    if (!token || !*token) {
+      std::cerr << "error: weft serve: --admin-listen needs the admin API's "
+                   "bearer token in the environment variable "
+                   "WEFT_ADMIN_TOKEN\n";
       return kExitUsage;
     }
-    options.host = l.substr(0, colon);
-    if (options.host.size() > 2 && options.host.front() == '[' &&
-        options.host.back() == ']')
-      options.host = options.host.substr(1, options.host.size() - 2);
-    unsigned long port = 0;
-    try {
-      size_t used = 0;
-      port = std::stoul(l.substr(colon + 1), &used);
-      if (used != l.size() - colon - 1 || port > 65535) throw 0;
-    } catch (...) {
-      std::cerr << "error: weft serve: --listen: invalid port in \"" << l
-                << "\"\n";
-      return kExitUsage;
-    }
-    options.port = static_cast<uint16_t>(port);
+    admin_options.token = token;
+    admin_options.data_dir = args.data_dir;
   }
 
   if (!args.request_timeout.empty()) {
@@ -80,14 +107,43 @@ int ServeCommand(const ServeArgs& args) {
     bytes = std::move(r.wasm);
     return true;
   };
+  // Modules: .cwasm artifacts as they are; others through the compile
+  // cache on the compiled/auto tiers, auto compiling in the background and
+  // switching new instances to the compiled code once it is ready.
+  const std::optional<Tier> tier = ParseTier(args.tier);
+  if (!tier) {
+    std::cerr << "error: weft serve: unknown tier \"" << args.tier
+              << "\" (interp, compiled, auto)\n";
+    return kExitUsage;
+  }
+  const CacheSettings cache = CacheFromEnv();
+  auto background = std::make_shared<BackgroundCompiler>(cache);
+  platform::ModuleCompiler compile =
+      [tier = *tier, cache, background](platform::Function& fn,
+                                        std::span<const uint8_t> bytes)
+      -> Result<std::shared_ptr<const CompiledModule>> {
+    if (native::IsArtifact(bytes)) return LoadArtifactBytes(bytes);
+    const std::string label = fn.spec.module.string();
+    auto upgrade = fn.upgrade;
+    return CompileCached(
+        *fn.engine, bytes, tier, label, cache, [&](const std::string&) {
+          background->Submit(
+              std::vector<uint8_t>(bytes.begin(), bytes.end()), label,
+              [upgrade](std::shared_ptr<const CompiledModule> code) {
+                upgrade->code.store(std::move(code));
+              });
+        });
+  };
   // The one way an app is loaded: at start-up, and for every reload.
   const std::string data_dir = args.data_dir;
   platform::AppHost::Loader load =
-      [wat, data_dir](const fs::path& path,
-                      std::string& why) -> std::unique_ptr<platform::App> {
+      [wat, data_dir, compile](
+          const fs::path& path,
+          std::string& why) -> std::unique_ptr<platform::App> {
     auto manifest = platform::LoadManifest(path, why);
     if (!manifest) return nullptr;
-    return platform::LoadApp(std::move(*manifest), data_dir, wat, why);
+    return platform::LoadApp(std::move(*manifest), data_dir, wat, why,
+                             compile);
   };
   std::string error;
   auto app = load(manifest_path, error);
@@ -105,7 +161,17 @@ int ServeCommand(const ServeArgs& args) {
       return kExitError;
     }
   }
+  std::unique_ptr<platform::AdminServer> admin;
+  if (!args.admin_listen.empty()) {
+    admin = std::make_unique<platform::AdminServer>(
+        host, std::move(admin_options), logger);
+    if (!admin->Start(error)) {
+      std::cerr << "error: weft serve: " << error << "\n";
+      return kExitError;
+    }
+  }
   const int status = platform::Serve(host, options, logger);
+  admin.reset();
   watcher.reset();
   return status;
 }

@@ -1,0 +1,320 @@
+// The admin API (`weft serve --admin-listen`, docs/admin-api.md) against
+// the real listener: bearer-token auth, the function listing, deploys of
+// tar archives (a bad one refused with the loader's error while the old
+// version serves on, entries escaping the archive refused), and removal.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "serve_helper.h"
+#include "wagi_wat.h"
+
+namespace {
+
+using namespace weft_serve_test;
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "s3cret-admin-token";
+
+std::string Sha256(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  std::string out;
+  char hex[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(hex, sizeof hex, "%02x", md[i]);
+    out += hex;
+  }
+  return out;
+}
+
+// A ustar archive of `files` (name -> content), in order of name;
+// `type` '0' (file) unless given per name in `types`.
+std::string Tar(const std::map<std::string, std::string>& files,
+                const std::map<std::string, char>& types = {}) {
+  std::string out;
+  for (const auto& [name, content] : files) {
+    std::string h(512, '\0');
+    h.replace(0, std::min<size_t>(name.size(), 100), name.substr(0, 100));
+    auto octal = [&](size_t at, size_t width, uint64_t v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%0*llo", static_cast<int>(width - 1),
+                    static_cast<unsigned long long>(v));
+      h.replace(at, width - 1, buf);
+    };
+    octal(100, 8, 0644);
+    octal(108, 8, 0);
+    octal(116, 8, 0);
+    octal(124, 12, content.size());
+    octal(136, 12, 0);
+    auto t = types.find(name);
+    h[156] = t == types.end() ? '0' : t->second;
+    h.replace(257, 6, std::string("ustar\0", 6));
+    h.replace(263, 2, "00");
+    h.replace(148, 8, "        ");
+    unsigned sum = 0;
+    for (unsigned char c : h)
+      sum += c;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%06o", sum);
+    h.replace(148, 7, std::string(buf, 6) + '\0');
+    out += h + content + std::string((512 - content.size() % 512) % 512, '\0');
+  }
+  return out + std::string(1024, '\0');
+}
+
+class ServeAdminTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("weft-admin-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    ::setenv("WEFT_ADMIN_TOKEN", kToken, 1);
+  }
+  void TearDown() override {
+    ::unsetenv("WEFT_ADMIN_TOKEN");
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  // The admin port from the "admin listening" line.
+  static int AdminPort(const Server& s) {
+    std::smatch m;
+    std::string log = s.log();
+    if (!std::regex_search(
+            log, m,
+            std::regex(
+                R"re("address":"127\.0\.0\.1:(\d+)","level":"info","msg":"admin listening")re")))
+      return 0;
+    return std::stoi(m[1].str());
+  }
+  static Response Admin(int port, const std::string& method,
+                        const std::string& target, const std::string& body = "",
+                        const std::string& token = kToken) {
+    std::string headers;
+    if (!token.empty()) headers = "Authorization: Bearer " + token + "\r\n";
+    if (method == "PUT" || method == "POST")
+      headers += "Content-Type: application/x-tar\r\n";
+    return Request(port, method, target, body, headers);
+  }
+  fs::path dir_;
+};
+
+constexpr const char* kManifest = "[app]\nname = \"a\"\n"
+                                  "[[function]]\nname = \"v\"\n"
+                                  "route = \"/v\"\nmodule = \"v.wat\"\n"
+                                  "memory_limit = \"2MiB\"\ntimeout = \"2s\"\n";
+
+TEST_F(ServeAdminTest, RefusesToStartWithoutToken) {
+  ::unsetenv("WEFT_ADMIN_TOKEN");
+  ReplaceFile(dir_ / "v.wat", WagiTextModule("one\n"));
+  Server s(dir_, kManifest, {"--admin-listen", "127.0.0.1:0"});
+  EXPECT_EQ(s.port(), 0);
+  EXPECT_EQ(s.exit_status(), 2);
+  EXPECT_NE(s.log().find("WEFT_ADMIN_TOKEN"), std::string::npos) << s.log();
+}
+
+TEST_F(ServeAdminTest, AuthListDeployRemove) {
+  const std::string v1 = WagiTextModule("version 1\n");
+  ReplaceFile(dir_ / "v.wat", v1);
+  Server s(dir_, kManifest, {"--admin-listen", "127.0.0.1:0"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  const int admin = AdminPort(s);
+  ASSERT_GT(admin, 0) << s.log();
+  ASSERT_NE(admin, s.port());
+  // The admin API is not on the public port.
+  EXPECT_EQ(Admin(s.port(), "GET", "/v1/functions").status, 404);
+
+  // 401 without a token, with a wrong one, with another scheme.
+  Response r = Admin(admin, "GET", "/v1/functions", "", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Header("WWW-Authenticate"), "Bearer realm=\"weft-admin\"");
+  EXPECT_EQ(Admin(admin, "GET", "/v1/functions", "", "wrong").status, 401);
+  EXPECT_EQ(Admin(admin, "GET", "/v1/functions", "", kToken + std::string("x"))
+                .status,
+            401);
+  EXPECT_EQ(Request(admin, "GET", "/v1/functions", "",
+                    "Authorization: Basic " + std::string(kToken) + "\r\n")
+                .status,
+            401);
+  // A deploy without the token changes nothing.
+  EXPECT_EQ(Admin(admin, "PUT", "/v1/app",
+                  Tar({{"weft.toml", kManifest},
+                       {"v.wat", WagiTextModule("intruder\n")}}),
+                  "")
+                .status,
+            401);
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 1\n");
+
+  // The listing.
+  r = Admin(admin, "GET", "/v1/functions");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["app"], "a");
+  EXPECT_EQ(j["version"], 1);
+  ASSERT_EQ(j["functions"].size(), 1u);
+  EXPECT_EQ(j["functions"][0]["name"], "v");
+  EXPECT_EQ(j["functions"][0]["route"], "/v");
+  EXPECT_EQ(j["functions"][0]["module_sha256"], Sha256(v1));
+  EXPECT_EQ(j["functions"][0]["limits"]["memory_limit"], 2 << 20);
+  EXPECT_EQ(j["functions"][0]["limits"]["timeout_ms"], 2000);
+  EXPECT_EQ(Admin(admin, "POST", "/v1/functions").status, 405);
+  EXPECT_EQ(Admin(admin, "GET", "/v1/nothing").status, 404);
+
+  // Deploy version 2 (two functions).
+  const std::string v2 = WagiTextModule("version 2\n");
+  r = Admin(
+      admin, "PUT", "/v1/app",
+      Tar({{"weft.toml", std::string(kManifest) +
+                             "[[function]]\nname = \"w\"\nroute = \"/w/...\"\n"
+                             "module = \"mods/w.wat\"\n"},
+           {"v.wat", v2},
+           {"mods/w.wat", WagiTextModule("w here\n")}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["functions"], 2);
+  const fs::path deployed = j["directory"].get<std::string>();
+  EXPECT_EQ(deployed.parent_path(), dir_ / "data" / "apps");
+  EXPECT_TRUE(fs::exists(deployed / "mods" / "w.wat"));
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 2\n");
+  EXPECT_EQ(Request(s.port(), "GET", "/w/x").body, "w here\n");
+  j = nlohmann::json::parse(Admin(admin, "GET", "/v1/functions").body);
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["source"], "admin");
+  ASSERT_EQ(j["functions"].size(), 2u);
+  EXPECT_EQ(j["functions"][0]["module_sha256"], Sha256(v2));
+
+  // A bad version: 400 with the loader's exact error; version 2 serves on.
+  r = Admin(admin, "PUT", "/v1/app",
+            Tar({{"weft.toml", kManifest}, {"v.wat", "(module (func"}}));
+  EXPECT_EQ(r.status, 400);
+  j = nlohmann::json::parse(r.body);
+  EXPECT_NE(j["error"].get<std::string>().find(
+                "weft.toml:6: error: function \"v\": invalid module "),
+            std::string::npos)
+      << r.body;
+  r = Admin(admin, "POST", "/v1/app",
+            Tar({{"weft.toml", "[app]\nname = 1\n"}}));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("weft.toml:2:8: error: [app] name must be a string"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(Admin(admin, "PUT", "/v1/app", "not a tar archive at all").status,
+            400);
+  EXPECT_EQ(Admin(admin, "PUT", "/v1/app", Tar({{"v.wat", v2}})).status, 400);
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 2\n");
+  // The refused versions left no folder behind.
+  size_t folders = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "data" / "apps")) {
+    (void)e;
+    ++folders;
+  }
+  EXPECT_EQ(folders, 1u);
+
+  // Remove: every route 404 until the next deploy.
+  r = Admin(admin, "DELETE", "/v1/app");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Request(s.port(), "GET", "/v").status, 404);
+  EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
+  j = nlohmann::json::parse(Admin(admin, "GET", "/v1/functions").body);
+  EXPECT_TRUE(j["app"].is_null());
+  EXPECT_TRUE(j["functions"].empty());
+  r = Admin(admin, "PUT", "/v1/app",
+            Tar({{"weft.toml", kManifest},
+                 {"v.wat", WagiTextModule("version 3\n")}}));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 3\n");
+
+  const std::string log = s.log();
+  EXPECT_NE(log.find("\"msg\":\"reloaded\""), std::string::npos);
+  EXPECT_NE(log.find("\"msg\":\"app removed\""), std::string::npos);
+  EXPECT_NE(log.find("reload refused: "), std::string::npos);
+  // The token is never logged.
+  EXPECT_EQ(log.find(kToken), std::string::npos);
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
+// Archive entries that would land outside the version folder, links, and
+// manifests naming files outside it are refused; nothing is written
+// outside.
+TEST_F(ServeAdminTest, PathTraversalRefused) {
+  ReplaceFile(dir_ / "v.wat", WagiTextModule("safe\n"));
+  Server s(dir_, kManifest, {"--admin-listen", "127.0.0.1:0"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  const int admin = AdminPort(s);
+  ASSERT_GT(admin, 0) << s.log();
+  const std::string evil = WagiTextModule("evil\n");
+  struct Case {
+    std::map<std::string, std::string> files;
+    std::map<std::string, char> types;
+    std::string expect;
+  };
+  const std::string outside = (dir_ / "escaped.wat").string();
+  const std::vector<Case> cases = {
+      {{{"weft.toml", kManifest}, {"v.wat", evil}, {"../../escaped.wat", evil}},
+       {},
+       "archive entry \"../../escaped.wat\" refused"},
+      {{{"weft.toml", kManifest}, {"v.wat", evil}, {"a/../../x.wat", evil}},
+       {},
+       "archive entry \"a/../../x.wat\" refused"},
+      {{{"weft.toml", kManifest}, {"v.wat", evil}, {outside, evil}},
+       {},
+       "refused: names must stay inside the archive"},
+      {{{"weft.toml", kManifest}, {"v.wat", evil}, {"link", ""}},
+       {{"link", '2'}},
+       "archive entry \"link\" refused: only regular files and folders"},
+      {{{"weft.toml", "[app]\nname = \"a\"\n[[function]]\nname = \"v\"\n"
+                      "route = \"/v\"\nmodule = \"../../../v.wat\"\n"},
+        {"x", ""}},
+       {},
+       "is outside the deployed archive"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    Response r =
+        Admin(admin, "PUT", "/v1/app", Tar(cases[i].files, cases[i].types));
+    EXPECT_EQ(r.status, 400) << i << ": " << r.body;
+    const std::string error =
+        nlohmann::json::parse(r.body)["error"].get<std::string>();
+    EXPECT_NE(error.find(cases[i].expect), std::string::npos)
+        << i << ": " << error;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "escaped.wat"));
+  EXPECT_FALSE(fs::exists(dir_ / "data" / "x.wat"));
+  EXPECT_FALSE(fs::exists(dir_ / "data" / "escaped.wat"));
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "safe\n");
+}
+
+// An archive made by tar(1) ("./" entries, folders) deploys.
+TEST_F(ServeAdminTest, DeploysArchiveFromTarCommand) {
+  if (std::system("tar --version >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no tar";
+  ReplaceFile(dir_ / "v.wat", WagiTextModule("one\n"));
+  Server s(dir_, kManifest, {"--admin-listen", "127.0.0.1:0"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  const int admin = AdminPort(s);
+  const fs::path src = dir_ / "src";
+  fs::create_directories(src / "m");
+  ReplaceFile(src / "weft.toml", "[app]\nname = \"t\"\n[[function]]\n"
+                                 "name = \"v\"\nroute = \"/v\"\n"
+                                 "module = \"m/v.wat\"\n");
+  ReplaceFile(src / "m" / "v.wat", WagiTextModule("from tar\n"));
+  const fs::path archive = dir_ / "app.tar";
+  ASSERT_EQ(
+      std::system(("tar -cf " + archive.string() + " -C " + src.string() + " .")
+                      .c_str()),
+      0);
+  Response r = Admin(admin, "PUT", "/v1/app", ReadAll(archive));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "from tar\n");
+}
+
+} // namespace
