@@ -100,7 +100,15 @@ private:
   BasicBlock* Target(uint32_t depth);
   void EndFrame();
   Value* Addr(const Instr& in);
+  // A load of a VMCtx field (or of an array it points to) that stays the
+  // same while code runs: marked invariant so LLVM can hoist and merge it.
   Value* CtxField(unsigned offset, Type* t);
+  Value* Invariant(llvm::LoadInst* l);
+  // The fast path of call_indirect / an import call: the checks, then the
+  // callee's internal function and context (see vmctx.h). Leaves the
+  // builder in the block that calls; `slow` is where checks fail to.
+  void IndirectTarget(uint32_t table, uint32_t type_index, Value* elem,
+                      BasicBlock* slow, Value*& fn, Value*& fctx);
   void Op(const Instr& in, size_t index);
   void Call(const FuncType& type, Value* callee_fn, uint32_t func_index,
             bool direct, Value* table_elem, uint32_t table,
@@ -182,6 +190,14 @@ public:
           llvm::Function::Create(FnType(t), llvm::GlobalValue::InternalLinkage,
                                  "f" + std::to_string(i + nimp), *lm);
       f->addFnAttr(llvm::Attribute::NoUnwind);
+      // The context is never null, readable for kCtxHotBytes, and its hot
+      // fields do not change while code runs (see CtxField): LLVM may hoist
+      // their loads out of loops.
+      f->addParamAttr(0, llvm::Attribute::NonNull);
+      f->addParamAttr(0, llvm::Attribute::NoUndef);
+      f->addParamAttr(
+          0, llvm::Attribute::getWithDereferenceableBytes(C, kCtxHotBytes));
+      f->addParamAttr(0, llvm::Attribute::getWithAlignment(C, llvm::Align(8)));
       funcs.push_back(f);
     }
     for (uint32_t i = 0; i < m.functions.size(); ++i) {
@@ -203,6 +219,14 @@ public:
     llvm::IRBuilder<> b(BasicBlock::Create(C, "entry", e));
     Value* ctx = e->getArg(0);
     Value* slots = e->getArg(1);
+    // A null context asks for the internal function's address (vmctx.h).
+    BasicBlock* query = BasicBlock::Create(C, "query", e);
+    BasicBlock* run = BasicBlock::Create(C, "run", e);
+    b.CreateCondBr(b.CreateIsNull(ctx), query, run);
+    b.SetInsertPoint(query);
+    b.CreateStore(funcs[i], slots);
+    b.CreateRetVoid();
+    b.SetInsertPoint(run);
     std::vector<Value*> args{ctx};
     for (size_t k = 0; k < t.params.size(); ++k)
       args.push_back(b.CreateLoad(
@@ -294,7 +318,14 @@ void FuncTranslator::TrapIf(Value* cond, TrapKind k) {
 }
 
 Value* FuncTranslator::CtxField(unsigned offset, Type* t) {
-  return b_.CreateLoad(t, b_.CreateConstGEP1_64(b_.getInt8Ty(), ctx_, offset));
+  return Invariant(
+      b_.CreateLoad(t, b_.CreateConstGEP1_64(b_.getInt8Ty(), ctx_, offset)));
+}
+
+Value* FuncTranslator::Invariant(llvm::LoadInst* l) {
+  l->setMetadata(llvm::LLVMContext::MD_invariant_load,
+                 llvm::MDNode::get(C_, {}));
+  return l;
 }
 
 void FuncTranslator::CheckInterrupt() {
@@ -495,26 +526,109 @@ Value* FuncTranslator::DivRem(const Instr& in) {
   }
 }
 
+void FuncTranslator::IndirectTarget(uint32_t table, uint32_t type_index,
+                                    Value* elem, BasicBlock* slow, Value*& fn,
+                                    Value*& fctx) {
+  llvm::MDBuilder md(C_);
+  auto* weights = md.createBranchWeights(1 << 20, 1);
+  Type* ptr = b_.getPtrTy();
+  Value* views = CtxField(kCtxTables, ptr);
+  Value* view =
+      Invariant(b_.CreateLoad(ptr, b_.CreateConstGEP1_64(ptr, views, table)));
+  // The element vector may be reallocated (table.grow): begin/end are
+  // read at every call.
+  Value* begin = b_.CreateLoad(ptr, view);
+  Value* end = b_.CreateLoad(ptr, b_.CreateConstGEP1_64(ptr, view, 1));
+  Value* size =
+      b_.CreateLShr(b_.CreateSub(b_.CreatePtrToInt(end, b_.getInt64Ty()),
+                                 b_.CreatePtrToInt(begin, b_.getInt64Ty())),
+                    3);
+  Value* idx = b_.CreateZExt(elem, b_.getInt64Ty());
+  BasicBlock* in_bounds = NewBB("ci.inbounds");
+  b_.CreateCondBr(b_.CreateICmpULT(idx, size), in_bounds, slow, weights);
+  b_.SetInsertPoint(in_bounds);
+  Value* f = b_.CreateLoad(ptr, b_.CreateGEP(ptr, begin, idx));
+  BasicBlock* non_null = NewBB("ci.nonnull");
+  b_.CreateCondBr(b_.CreateIsNotNull(f), non_null, slow, weights);
+  b_.SetInsertPoint(non_null);
+  Value* id = b_.CreateLoad(
+      b_.getInt32Ty(), b_.CreateConstGEP1_64(b_.getInt8Ty(), f, kFuncTypeId));
+  Value* ids = CtxField(kCtxTypeIds, ptr);
+  Value* want = Invariant(
+      b_.CreateLoad(b_.getInt32Ty(),
+                    b_.CreateConstGEP1_64(b_.getInt32Ty(), ids, type_index)));
+  fn = b_.CreateLoad(ptr,
+                     b_.CreateConstGEP1_64(b_.getInt8Ty(), f, kFuncNativeFn));
+  fctx = b_.CreateLoad(
+      ptr, b_.CreateConstGEP1_64(b_.getInt8Ty(), f, kFuncNativeCtx));
+  BasicBlock* call = NewBB("ci.call");
+  b_.CreateCondBr(
+      b_.CreateAnd(b_.CreateICmpEQ(id, want), b_.CreateIsNotNull(fn)), call,
+      slow, weights);
+  b_.SetInsertPoint(call);
+}
+
 void FuncTranslator::Call(const FuncType& type, Value* callee_fn,
                           uint32_t func_index, bool direct, Value* table_elem,
                           uint32_t table, uint32_t type_index) {
   const size_t np = type.params.size();
+  const size_t nr = type.results.size();
   std::vector<Value*> args(stack_.end() - np, stack_.end());
   stack_.resize(stack_.size() - np);
-  if (direct) {
-    args.insert(args.begin(), ctx_);
-    auto* fn = llvm::cast<llvm::Function>(callee_fn);
-    llvm::CallInst* r = b_.CreateCall(fn, args);
+  // Pushes the results of an internal-convention call.
+  auto results_of = [&](llvm::CallInst* r, std::vector<Value*>& out) {
     // Keep guest recursion real recursion: the prologue's stack check must
     // see it (no tail-recursion elimination into an endless loop).
     r->setTailCallKind(llvm::CallInst::TCK_NoTail);
-    if (type.results.size() == 1)
-      Push(r);
+    if (nr == 1)
+      out.push_back(r);
     else
-      for (size_t k = 0; k < type.results.size(); ++k)
-        Push(b_.CreateExtractValue(r, {static_cast<unsigned>(k)}));
+      for (size_t k = 0; k < nr; ++k)
+        out.push_back(b_.CreateExtractValue(r, {static_cast<unsigned>(k)}));
+  };
+  std::vector<Value*> fast_results, slow_results;
+  if (direct) {
+    args.insert(args.begin(), ctx_);
+    results_of(b_.CreateCall(llvm::cast<llvm::Function>(callee_fn), args),
+               fast_results);
+    for (Value* v : fast_results)
+      Push(v);
     return;
   }
+  // Fast path: the callee's internal function, called directly.
+  BasicBlock* slow = NewBB("call.slow");
+  BasicBlock* join = NewBB("call.join");
+  Value* fn = nullptr;
+  Value* fctx = nullptr;
+  if (table_elem) {
+    IndirectTarget(table, type_index, table_elem, slow, fn, fctx);
+  } else {
+    Type* ptr = b_.getPtrTy();
+    Value* funcs = CtxField(kCtxFuncs, ptr);
+    Value* f = Invariant(
+        b_.CreateLoad(ptr, b_.CreateConstGEP1_64(ptr, funcs, func_index)));
+    // Imports do not change: these are invariant once set, but may still
+    // be null (then set by the slow path).
+    fn = b_.CreateLoad(ptr,
+                       b_.CreateConstGEP1_64(b_.getInt8Ty(), f, kFuncNativeFn));
+    fctx = b_.CreateLoad(
+        ptr, b_.CreateConstGEP1_64(b_.getInt8Ty(), f, kFuncNativeCtx));
+    BasicBlock* call = NewBB("call.direct");
+    llvm::MDBuilder md(C_);
+    b_.CreateCondBr(b_.CreateIsNotNull(fn), call, slow,
+                    md.createBranchWeights(1 << 20, 1));
+    b_.SetInsertPoint(call);
+  }
+  {
+    std::vector<Value*> cargs{fctx};
+    cargs.insert(cargs.end(), args.begin(), args.end());
+    results_of(b_.CreateCall(mt_.FnType(type), fn, cargs), fast_results);
+    b_.CreateBr(join);
+  }
+  BasicBlock* fast_end = b_.GetInsertBlock();
+  // Slow path: args through the slot buffer and a helper, which does every
+  // check again and traps with the interpreter's wording.
+  b_.SetInsertPoint(slow);
   for (size_t k = 0; k < np; ++k)
     mt_.StoreSlot(b_, args[k], type.params[k],
                   b_.CreateConstGEP1_64(b_.getInt64Ty(), slots_, k));
@@ -523,9 +637,18 @@ void FuncTranslator::Call(const FuncType& type, Value* callee_fn,
            {I32(table), I32(type_index), table_elem, slots_});
   else
     Helper("weft_rt_call", b_.getVoidTy(), {I32(func_index), slots_});
-  for (size_t k = 0; k < type.results.size(); ++k)
-    Push(b_.CreateLoad(T(type.results[k]),
-                       b_.CreateConstGEP1_64(b_.getInt64Ty(), slots_, k)));
+  for (size_t k = 0; k < nr; ++k)
+    slow_results.push_back(b_.CreateLoad(
+        T(type.results[k]), b_.CreateConstGEP1_64(b_.getInt64Ty(), slots_, k)));
+  b_.CreateBr(join);
+  BasicBlock* slow_end = b_.GetInsertBlock();
+  b_.SetInsertPoint(join);
+  for (size_t k = 0; k < nr; ++k) {
+    PHINode* phi = b_.CreatePHI(T(type.results[k]), 2);
+    phi->addIncoming(fast_results[k], fast_end);
+    phi->addIncoming(slow_results[k], slow_end);
+    Push(phi);
+  }
 }
 
 void FuncTranslator::Op(const Instr& in, size_t index) {
@@ -698,14 +821,14 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
   case O::LocalSet: b_.CreateStore(Pop(), locals_[in.a]); break;
   case O::LocalTee: b_.CreateStore(stack_.back(), locals_[in.a]); break;
   case O::GlobalGet: {
-    Value* cell = b_.CreateLoad(
-        b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getPtrTy(), globals_, in.a));
+    Value* cell = Invariant(b_.CreateLoad(
+        b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getPtrTy(), globals_, in.a)));
     Push(b_.CreateLoad(T(m_.GetGlobalType(in.a).type), cell));
     break;
   }
   case O::GlobalSet: {
-    Value* cell = b_.CreateLoad(
-        b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getPtrTy(), globals_, in.a));
+    Value* cell = Invariant(b_.CreateLoad(
+        b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getPtrTy(), globals_, in.a)));
     mt_.StoreSlot(b_, Pop(), m_.GetGlobalType(in.a).type, cell);
     break;
   }

@@ -28,10 +28,15 @@ namespace weft::jit {
 struct InstanceCtx {
   VMCtx vm;
   std::vector<Cell*> global_cells;
+  std::vector<void*> table_views; // see VMCtx::tables
 };
 
 struct JitStoreState final : TierState {
   std::unordered_map<const InstanceImpl*, std::unique_ptr<InstanceCtx>> ctxs;
+  // Every context, for the signal handler: compiled code of one instance
+  // calls another's directly, so the faulting memory may be any of them.
+  std::vector<VMCtx*> all;
+  uintptr_t stack_limit = 0; // of the thread that last entered
 };
 
 namespace {
@@ -39,7 +44,8 @@ namespace {
 struct Activation {
   sigjmp_buf buf;
   Activation* prev = nullptr;
-  VMCtx* ctx = nullptr; // context of the code running now
+  VMCtx* ctx = nullptr; // context of the code entered
+  JitStoreState* state = nullptr;
   bool in_guest = true; // false while a host function runs
   TrapKind kind = TrapKind::Unreachable;
   bool has_full = false; // `full` holds the trap (host traps)
@@ -86,13 +92,15 @@ struct sigaction g_prev_segv, g_prev_bus;
 
 void OnFault(int sig, siginfo_t* info, void* uctx) {
   Activation* a = tl_act;
-  if (a != nullptr && a->in_guest && a->ctx != nullptr) {
+  if (a != nullptr && a->in_guest && a->state != nullptr) {
     const uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
-    const uintptr_t base = reinterpret_cast<uintptr_t>(a->ctx->mem_base);
-    if (base != 0 && addr - base < a->ctx->mem_reserved) {
-      a->kind = TrapKind::MemoryOutOfBounds;
-      a->has_full = false;
-      siglongjmp(a->buf, 1);
+    for (const VMCtx* c : a->state->all) {
+      const uintptr_t base = reinterpret_cast<uintptr_t>(c->mem_base);
+      if (base != 0 && addr - base < c->mem_reserved) {
+        a->kind = TrapKind::MemoryOutOfBounds;
+        a->has_full = false;
+        siglongjmp(a->buf, 1);
+      }
     }
   }
   // Not a guest access: hand it to whoever was there before us.
@@ -154,25 +162,71 @@ JitStoreState& State(Store& store) {
   return static_cast<JitStoreState&>(*s.compiled_state);
 }
 
+// Whether generated code may read a std::vector<Ref> as {begin, end}.
+bool VectorIsBeginEnd() {
+  static const bool ok = [] {
+    std::vector<Ref> v(3);
+    void* const* raw = reinterpret_cast<void* const*>(&v);
+    return raw[0] == static_cast<void*>(v.data()) &&
+           raw[1] == static_cast<void*>(v.data() + 3);
+  }();
+  return ok;
+}
+
 VMCtx* CtxFor(Store& store, InstanceImpl* inst) {
   JitStoreState& st = State(store);
   auto& slot = st.ctxs[inst];
-  if (!slot) {
-    auto c = std::make_unique<InstanceCtx>();
-    MemoryImpl* m = inst->mem0 ? inst->mem0 : EmptyMemory();
-    c->vm.mem_base = m->base;
-    c->vm.mem_size = &m->size;
-    c->vm.mem_reserved = m->reserved_bytes();
-    c->vm.interrupt = &store.impl().interrupt;
-    for (GlobalImpl* g : inst->globals)
-      c->global_cells.push_back(&g->cell);
-    c->vm.globals = c->global_cells.data();
-    c->vm.inst = inst;
-    c->vm.store = &store;
-    c->vm.state = &st;
-    slot = std::move(c);
+  if (slot) return &slot->vm;
+  auto c = std::make_unique<InstanceCtx>();
+  VMCtx& vm = c->vm;
+  MemoryImpl* m = inst->mem0 ? inst->mem0 : EmptyMemory();
+  vm.mem_base = m->base;
+  vm.mem_size = &m->size;
+  vm.mem_reserved = m->reserved_bytes();
+  vm.interrupt = &store.impl().interrupt;
+  vm.stack_limit = st.stack_limit;
+  for (GlobalImpl* g : inst->globals)
+    c->global_cells.push_back(&g->cell);
+  vm.globals = c->global_cells.data();
+  vm.funcs = inst->funcs.data();
+  static void* const kEmptyView[2] = {nullptr, nullptr};
+  for (TableImpl* t : inst->tables)
+    c->table_views.push_back(VectorIsBeginEnd()
+                                 ? static_cast<void*>(&t->elems)
+                                 : const_cast<void**>(kEmptyView));
+  vm.tables = c->table_views.data();
+  vm.type_ids = inst->type_ids.data();
+  vm.inst = inst;
+  vm.store = &store;
+  vm.state = &st;
+  // Direct calls into this instance's functions from now on.
+  const Module& mod = inst->tier->module();
+  for (size_t i = mod.num_imported_funcs; i < inst->funcs.size(); ++i) {
+    FuncInstImpl* f = inst->funcs[i];
+    uint64_t addr = 0;
+    reinterpret_cast<EntryFn>(const_cast<void*>(f->code))(nullptr, &addr);
+    f->native_fn = reinterpret_cast<const void*>(addr);
+    f->native_ctx = &vm;
   }
-  return &slot->vm;
+  st.all.push_back(&vm);
+  slot = std::move(c);
+  // Imported compiled functions get their contexts too, so calls to them
+  // are direct from the start.
+  for (size_t i = 0; i < mod.num_imported_funcs; ++i) {
+    FuncInstImpl* f = inst->funcs[i];
+    if (f->tier_kind == kCompiledTier && f->native_fn == nullptr)
+      CtxFor(store, f->instance);
+  }
+  return &vm;
+}
+
+// Gives every context the stack limit of the thread entering now.
+void SetStackLimit(JitStoreState& st) {
+  const uintptr_t limit = StackLimit();
+  if (st.stack_limit == limit) return;
+  st.stack_limit = limit;
+  for (VMCtx* c : st.all)
+    c->stack_limit = limit;
 }
 
 // Runs `entry` under a new Activation; returns true on a trap (in `out`).
@@ -193,7 +247,6 @@ VMCtx* CtxFor(Store& store, InstanceImpl* inst) {
   Activation* act = tl_act;
   if (f->tier_kind == kCompiledTier) {
     VMCtx* callee = CtxFor(store, f->instance);
-    callee->stack_limit = ctx->stack_limit;
     act->ctx = callee;
     reinterpret_cast<EntryFn>(const_cast<void*>(f->code))(callee, slots);
     act->ctx = ctx;
@@ -262,7 +315,8 @@ std::optional<Trap> JitModule::Invoke(Store& store, FuncInstImpl* f,
     return Trap{TrapKind::Host,
                 "compiled tier: memory reservation smaller than 8 GiB "
                 "(explicit bounds checks are not implemented yet)"};
-  ctx->stack_limit = StackLimit();
+  JitStoreState& st = *ctx->state;
+  SetStackLimit(st);
   const FuncType& type = f->type();
   std::vector<uint64_t> slots(
       std::max<size_t>({type.params.size(), type.results.size(), 1}));
@@ -271,6 +325,7 @@ std::optional<Trap> JitModule::Invoke(Store& store, FuncInstImpl* f,
   Activation act;
   act.prev = tl_act;
   act.ctx = ctx;
+  act.state = &st;
   tl_act = &act;
   const bool trapped =
       RunGuarded(entries[f->defined_index], ctx, slots.data(), act);

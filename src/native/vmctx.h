@@ -11,7 +11,15 @@
 //  - entry:    void e<i>(VMCtx*, uint64_t* slots): params read from slots,
 //    results written to slots from 0 (i32/f32 zero-extended, as the
 //    interpreter's slots). FuncInstImpl::code of a compiled function is its
-//    entry, so calls from other tiers and through tables use it.
+//    entry, so calls from other tiers use it. Called with a null VMCtx, an
+//    entry only writes the address of its internal function to slots[0]
+//    (how the runtime learns FuncInstImpl::native_fn without another
+//    symbol lookup).
+//  - call_indirect and calls to imports read FuncInstImpl::native_fn /
+//    native_ctx (set for every function of an instance when its VMCtx is
+//    built) and call the internal function directly; a null native_fn
+//    (host or interpreter function, or an instance without a context yet)
+//    and every failed check go to the weft_rt_call* helpers.
 #pragma once
 
 #include <atomic>
@@ -28,8 +36,15 @@ struct VMCtx {
   uint8_t* mem_base = nullptr;            // memory 0 (never moves)
   uint64_t* mem_size = nullptr;           // &MemoryImpl::size of memory 0
   std::atomic<bool>* interrupt = nullptr; // the Store's interrupt flag
-  uintptr_t stack_limit = 0; // rsp below this: call stack exhausted
-  Cell** globals = nullptr;  // cell of each global (index space)
+  uintptr_t stack_limit = 0;            // rsp below this: call stack exhausted
+  Cell** globals = nullptr;             // cell of each global (index space)
+  FuncInstImpl* const* funcs = nullptr; // function index space
+  // Per table: its element vector, read as {Ref* begin, Ref* end} (the
+  // layout of std::vector<Ref>, checked in rt.cpp; a table whose vector
+  // does not look like that is given an empty view, so every call goes to
+  // the helper).
+  void* const* tables = nullptr;
+  const uint32_t* type_ids = nullptr; // module type index -> Store type id
   InstanceImpl* inst = nullptr;
   Store* store = nullptr;
   JitStoreState* state = nullptr;
@@ -41,8 +56,23 @@ inline constexpr unsigned kCtxMemSize = offsetof(VMCtx, mem_size);
 inline constexpr unsigned kCtxInterrupt = offsetof(VMCtx, interrupt);
 inline constexpr unsigned kCtxStackLimit = offsetof(VMCtx, stack_limit);
 inline constexpr unsigned kCtxGlobals = offsetof(VMCtx, globals);
+inline constexpr unsigned kCtxFuncs = offsetof(VMCtx, funcs);
+inline constexpr unsigned kCtxTables = offsetof(VMCtx, tables);
+inline constexpr unsigned kCtxTypeIds = offsetof(VMCtx, type_ids);
 static_assert(kCtxMemBase == 0 && kCtxMemSize == 8 && kCtxInterrupt == 16 &&
-              kCtxStackLimit == 24 && kCtxGlobals == 32);
+              kCtxStackLimit == 24 && kCtxGlobals == 32 && kCtxFuncs == 40 &&
+              kCtxTables == 48 && kCtxTypeIds == 56);
+// Bytes of VMCtx generated code may read (dereferenceable on the argument).
+inline constexpr unsigned kCtxHotBytes = 64;
+
+// Fields of FuncInstImpl read by generated code (a funcref is a
+// FuncInstImpl*: FuncInst is its only base, at offset 0).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+inline constexpr unsigned kFuncTypeId = offsetof(FuncInstImpl, type_id);
+inline constexpr unsigned kFuncNativeFn = offsetof(FuncInstImpl, native_fn);
+inline constexpr unsigned kFuncNativeCtx = offsetof(FuncInstImpl, native_ctx);
+#pragma GCC diagnostic pop
 
 using EntryFn = void (*)(VMCtx*, uint64_t*);
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "compile/compile.h"
+#include "runtime/store_impl.h"
 #include "wat_helper.h"
 
 namespace weft {
@@ -124,6 +125,120 @@ TEST_F(CompiledTest, CallIndirectTraps) {
             "uninitialized element");
   EXPECT_EQ(TrapOf(m, "call", {Value::I32(4), Value::I32(0)}),
             "undefined element");
+}
+
+// call_indirect's inline checks and direct calls against tables shared
+// between instances and mutated by table.set/grow/copy, the embedder, and
+// with host and interpreter functions among the elements.
+TEST_F(CompiledTest, CallIndirectThroughSharedAndMutatedTables) {
+  FuncInst* host = store_.CreateHostFunc(
+      FuncType{{ValType::I32}, {ValType::I32}},
+      [](Store&, std::span<const Value> a, std::span<Value> r) {
+        r[0] = Value::I32(a[0].i32 * 100);
+        return std::optional<Trap>();
+      });
+  // A: owns the table and a global its functions read (so calling them
+  // with the wrong context would give a wrong answer).
+  Instance* a = Load(R"((module
+    (global $g (mut i32) (i32.const 1000))
+    (table (export "t") 2 10 funcref)
+    (elem (i32.const 0) $add_g)
+    (func $add_g (export "add_g") (param i32) (result i32)
+      (i32.add (local.get 0) (global.get $g)))
+    (func (export "set_g") (param i32) (global.set $g (local.get 0)))
+    (func (export "call") (param i32 i32) (result i32)
+      (call_indirect (param i32) (result i32) (local.get 1) (local.get 0)))))");
+  ASSERT_NE(a, nullptr);
+  // An interpreter instance with a function of the same type.
+  auto interp = CompileModule(engine_, test::Wat(R"((module
+    (func (export "neg") (param i32) (result i32)
+      (i32.sub (i32.const 0) (local.get 0)))))"));
+  ASSERT_TRUE(interp.ok());
+  InstantiateResult ii = store_.Instantiate(interp.value(), {});
+  ASSERT_TRUE(ii.instance);
+  FuncInst* neg = ii.instance->GetExport("neg")->func();
+  // B: imports A's table and add_g, adds its own functions to the table.
+  Instance* b =
+      Load(R"((module
+    (import "a" "t" (table $t 2 funcref))
+    (import "a" "add_g" (func $add_g (param i32) (result i32)))
+    (import "h" "host" (func $host (param i32) (result i32)))
+    (import "i" "neg" (func $neg (param i32) (result i32)))
+    (global $g (mut i32) (i32.const 7))
+    (func $mul_g (param i32) (result i32) (i32.mul (local.get 0) (global.get $g)))
+    (func $f64 (param f64) (result f64) (local.get 0))
+    (elem declare func $mul_g $f64 $host $neg)
+    (func (export "import") (param i32) (result i32) (call $add_g (local.get 0)))
+    (func (export "call") (param i32 i32) (result i32)
+      (call_indirect (param i32) (result i32) (local.get 1) (local.get 0)))
+    (func (export "grow_mul") (result i32)
+      (table.grow $t (ref.func $mul_g) (i32.const 2)))
+    (func (export "set") (param i32 i32)
+      (block (block (block (block (br_table 0 1 2 3 (local.get 1)))
+        (table.set $t (local.get 0) (ref.func $f64)) (return))
+        (table.set $t (local.get 0) (ref.null func)) (return))
+        (table.set $t (local.get 0) (ref.func $host)) (return))
+      (table.set $t (local.get 0) (ref.func $neg)))
+    (func (export "copy") (param i32 i32)
+      (table.copy (local.get 0) (local.get 1) (i32.const 1)))))",
+           {a->GetExport("t").value(), a->GetExport("add_g").value(),
+            Extern{ExternKind::Func, host}, Extern{ExternKind::Func, neg}});
+  ASSERT_NE(b, nullptr);
+  // A's element, from A and from B (A's context either way).
+  EXPECT_EQ(I32Of(a, "call", {Value::I32(0), Value::I32(5)}), 1005u);
+  EXPECT_EQ(I32Of(b, "call", {Value::I32(0), Value::I32(5)}), 1005u);
+  EXPECT_EQ(I32Of(b, "import", {Value::I32(6)}), 1006u);
+  ASSERT_FALSE(Call(a, "set_g", {Value::I32(2000)}).trap);
+  EXPECT_EQ(I32Of(b, "call", {Value::I32(0), Value::I32(5)}), 2005u);
+  EXPECT_EQ(I32Of(b, "import", {Value::I32(6)}), 2006u);
+  EXPECT_EQ(TrapOf(b, "call", {Value::I32(1), Value::I32(5)}),
+            "uninitialized element");
+  EXPECT_EQ(TrapOf(a, "call", {Value::I32(2), Value::I32(5)}),
+            "undefined element");
+  // table.grow by B: the new elements are B's function, called with B's
+  // context from A too.
+  EXPECT_EQ(I32Of(b, "grow_mul", {}), 2u);
+  EXPECT_EQ(I32Of(a, "call", {Value::I32(3), Value::I32(5)}), 35u);
+  EXPECT_EQ(I32Of(b, "call", {Value::I32(2), Value::I32(6)}), 42u);
+  EXPECT_EQ(TrapOf(a, "call", {Value::I32(4), Value::I32(5)}),
+            "undefined element");
+  // table.set: wrong type, null, host and interpreter functions.
+  ASSERT_FALSE(Call(b, "set", {Value::I32(2), Value::I32(0)}).trap);
+  EXPECT_EQ(TrapOf(a, "call", {Value::I32(2), Value::I32(5)}),
+            "indirect call type mismatch");
+  ASSERT_FALSE(Call(b, "set", {Value::I32(3), Value::I32(1)}).trap);
+  EXPECT_EQ(TrapOf(b, "call", {Value::I32(3), Value::I32(5)}),
+            "uninitialized element");
+  ASSERT_FALSE(Call(b, "set", {Value::I32(2), Value::I32(2)}).trap);
+  EXPECT_EQ(I32Of(a, "call", {Value::I32(2), Value::I32(5)}), 500u);
+  ASSERT_FALSE(Call(b, "set", {Value::I32(3), Value::I32(3)}).trap);
+  EXPECT_EQ(I32Of(b, "call", {Value::I32(3), Value::I32(5)}), uint32_t(-5));
+  // table.copy, and a write by the embedder.
+  ASSERT_FALSE(Call(b, "copy", {Value::I32(1), Value::I32(0)}).trap);
+  EXPECT_EQ(I32Of(b, "call", {Value::I32(1), Value::I32(1)}), 2001u);
+  a->GetExport("t")->table()->Set(1, FuncToRef(AsImpl(neg)));
+  EXPECT_EQ(I32Of(a, "call", {Value::I32(1), Value::I32(9)}), uint32_t(-9));
+}
+
+// A direct call into another instance's code: its memory faults are still
+// traps (the signal handler knows every instance's memory).
+TEST_F(CompiledTest, OutOfBoundsInAnotherInstanceCalledDirectly) {
+  Instance* a = Load(R"((module
+    (memory 1)
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))))");
+  ASSERT_NE(a, nullptr);
+  Instance* b = Load(R"((module
+    (import "a" "load" (func $load (param i32) (result i32)))
+    (memory 1)
+    (func (export "via") (param i32) (result i32)
+      (i32.store (i32.const 0) (i32.const 9))
+      (i32.add (i32.load (i32.const 0)) (call $load (local.get 0))))))",
+                     {a->GetExport("load").value()});
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(I32Of(b, "via", {Value::I32(0)}), 9u);
+  EXPECT_EQ(TrapOf(b, "via", {Value::I32(65536)}),
+            "out of bounds memory access");
+  EXPECT_EQ(I32Of(b, "via", {Value::I32(4)}), 9u);
 }
 
 TEST_F(CompiledTest, OutOfBoundsThroughGuardPages) {
