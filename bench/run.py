@@ -13,7 +13,8 @@ Engines
                runs a copy of the .wasm with one extra export `main` that calls
                run(N) (wasm2wat -> add the wrapper -> wat2wasm); `run` itself
                is unchanged
-  weft         `weft run --invoke run KERNEL.wasm N`
+  weft         `weft run --tier interp --invoke run KERNEL.wasm N` (the
+               interpreter; `auto`, the default tier, would use the cache)
   weft-compiled  `weft run --tier compiled --invoke run KERNEL.wasm N` (the
                LLVM tier; `weft` loads it from weft-llvm.so next to itself)
 
@@ -325,7 +326,8 @@ class Engine:
         if self.name == "wasm-interp":
             return ["wasm-interp", str(b.interp_wrapper(kernel, n)), "--run-all-exports"]
         if self.name == "weft":
-            return [str(self.args.weft), "run", "--invoke", "run", str(b.wasm(kernel)), str(n)]
+            return [str(self.args.weft), "run", "--tier", "interp", "--invoke", "run",
+                    str(b.wasm(kernel)), str(n)]
         if self.name == "weft-compiled":
             return [str(self.args.weft), "run", "--tier", "compiled", "--invoke", "run",
                     str(b.wasm(kernel)), str(n)]

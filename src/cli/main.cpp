@@ -90,8 +90,13 @@ int main(int argc, char** argv) {
                   "are printed")
       ->type_name("NAME");
   run->add_option("--tier", run_options.tier,
-                  "execution tier: interp, compiled (LLVM; no SIMD yet) or "
-                  "auto (compiled, interpreter for what it cannot compile)")
+                  "execution tier: auto (default: compiled code from the "
+                  "compile cache when it is there, else the interpreter while "
+                  "a background process compiles it for the next run), "
+                  "compiled (LLVM; compile now on a cache miss; no SIMD yet) "
+                  "or interp. A .cwasm file always runs its compiled code. "
+                  "Cache: $WEFT_CACHE_DIR, $XDG_CACHE_HOME/weft or "
+                  "~/.cache/weft; WEFT_CACHE=off disables it")
       ->capture_default_str();
   // Everything from the module file on belongs to the guest, options
   // included: CLI11's prefix-command mode leaves it all unparsed.
@@ -176,6 +181,13 @@ int main(int argc, char** argv) {
                    "first byte, else 408 (default 10s); idle keep-alive "
                    "connections are closed after it")
       ->type_name("DURATION");
+  serve
+      ->add_option("--tier", serve_args.tier,
+                   "execution tier: auto (default: compiled code from the "
+                   "cache at once, else the interpreter while it compiles in "
+                   "the background; new requests then use it), compiled "
+                   "(compile at start-up) or interp")
+      ->capture_default_str();
   serve->add_flag("--watch", serve_args.watch,
                   "reload the app when its manifest or a module changes "
                   "(requests in flight finish on the old version; a version "
@@ -188,6 +200,11 @@ int main(int argc, char** argv) {
                    "bearer token in the environment variable "
                    "WEFT_ADMIN_TOKEN. Off by default")
       ->type_name("HOST:PORT");
+  serve
+      ->add_option("--outbound-ca", serve_args.outbound_ca,
+                   "a PEM file of CA certificates that guests' outbound "
+                   "https:// requests trust besides the system's")
+      ->type_name("FILE");
 
   try {
     app.parse(argc, argv);

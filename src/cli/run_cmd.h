@@ -35,8 +35,8 @@ struct RunOptions {
   std::vector<WasiPreopen> preopens;
   std::optional<uint64_t> max_memory_bytes;
   std::optional<std::chrono::nanoseconds> timeout;
-  std::string timeout_text;    // as the user wrote it, for the message
-  std::string tier = "interp"; // "interp", "compiled" or "auto"
+  std::string timeout_text;  // as the user wrote it, for the message
+  std::string tier = "auto"; // "interp", "compiled" or "auto" (tier.h)
 };
 
 // Compiles the module, binds its wasi_snapshot_preview1 imports (any other

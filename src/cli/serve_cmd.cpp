@@ -8,9 +8,12 @@
 #include <iostream>
 
 #include "cli/run_cmd.h"
+#include "cli/tier.h"
 #include "cli/wat.h"
+#include "native/artifact.h"
 #include "platform/admin.h"
 #include "platform/app.h"
+#include "platform/caps/caps.h"
 #include "platform/manifest.h"
 #include "platform/reload.h"
 #include "platform/server.h"
@@ -105,16 +108,49 @@ int ServeCommand(const ServeArgs& args) {
     bytes = std::move(r.wasm);
     return true;
   };
+  // Modules: .cwasm artifacts as they are; others through the compile
+  // cache on the compiled/auto tiers, auto compiling in the background and
+  // switching new instances to the compiled code once it is ready.
+  const std::optional<Tier> tier = ParseTier(args.tier);
+  if (!tier) {
+    std::cerr << "error: weft serve: unknown tier \"" << args.tier
+              << "\" (interp, compiled, auto)\n";
+    return kExitUsage;
+  }
+  const CacheSettings cache = CacheFromEnv();
+  auto background = std::make_shared<BackgroundCompiler>(cache);
+  platform::ModuleCompiler compile =
+      [tier = *tier, cache, background](platform::Function& fn,
+                                        std::span<const uint8_t> bytes)
+      -> Result<std::shared_ptr<const CompiledModule>> {
+    if (native::IsArtifact(bytes)) return LoadArtifactBytes(bytes);
+    const std::string label = fn.spec.module.string();
+    auto upgrade = fn.upgrade;
+    return CompileCached(
+        *fn.engine, bytes, tier, label, cache, [&](const std::string&) {
+          background->Submit(
+              std::vector<uint8_t>(bytes.begin(), bytes.end()), label,
+              [upgrade](std::shared_ptr<const CompiledModule> code) {
+                upgrade->code.store(std::move(code));
+              });
+        });
+  };
   // The one way an app is loaded: at start-up, and for every reload.
   const std::string data_dir = args.data_dir;
   platform::AppHost::Loader load =
-      [wat, data_dir](const fs::path& path,
-                      std::string& why) -> std::unique_ptr<platform::App> {
+      [wat, data_dir,
+       compile](const fs::path& path,
+                std::string& why) -> std::unique_ptr<platform::App> {
     auto manifest = platform::LoadManifest(path, why);
     if (!manifest) return nullptr;
-    return platform::LoadApp(std::move(*manifest), data_dir, wat, why);
+    return platform::LoadApp(std::move(*manifest), data_dir, wat, why, compile);
   };
   std::string error;
+  if (!args.outbound_ca.empty() &&
+      !caps::SetOutboundCaFile(args.outbound_ca, error)) {
+    std::cerr << "error: weft serve: --outbound-ca: " << error << "\n";
+    return kExitError;
+  }
   auto app = load(manifest_path, error);
   if (!app) {
     std::cerr << error << "\n";

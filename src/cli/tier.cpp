@@ -94,11 +94,13 @@ private:
 
 Result<std::vector<uint8_t>> CompileArtifact(std::span<const uint8_t> wasm,
                                              const std::string& label,
-                                             bool progress) {
+                                             bool progress,
+                                             const std::atomic<bool>* cancel) {
   auto plugin = LoadCompiler();
   if (!plugin) return plugin.error();
   Progress show(label, progress);
   NativeCompileOptions options;
+  options.cancel = cancel;
   options.progress = [&show](uint64_t done, uint64_t total) {
     show(done, total);
   };
@@ -164,10 +166,13 @@ LoadArtifactBytes(std::span<const uint8_t> bytes) {
   return native::LoadArtifact(bytes, &options);
 }
 
+namespace {
+
 Result<std::shared_ptr<const CompiledModule>>
-CompileIntoCache(std::span<const uint8_t> bytes, const std::string& label,
-                 const CacheSettings& cache, bool progress) {
-  auto artifact = CompileArtifact(bytes, label, progress);
+CompileIntoCacheImpl(std::span<const uint8_t> bytes, const std::string& label,
+                     const CacheSettings& cache, bool progress,
+                     const std::atomic<bool>* cancel) {
+  auto artifact = CompileArtifact(bytes, label, progress, cancel);
   if (!artifact) {
     if (cache.enabled && IsUnsupported(artifact.error()))
       native::CompileCache(cache.dir).MarkUnsupported(KeyOf(cache, bytes));
@@ -182,6 +187,71 @@ CompileIntoCache(std::span<const uint8_t> bytes, const std::string& label,
       CacheLog("stored " + key);
   }
   return LoadArtifactBytes(*artifact);
+}
+
+} // namespace
+
+Result<std::shared_ptr<const CompiledModule>>
+CompileIntoCache(std::span<const uint8_t> bytes, const std::string& label,
+                 const CacheSettings& cache, bool progress) {
+  return CompileIntoCacheImpl(bytes, label, cache, progress, nullptr);
+}
+
+BackgroundCompiler::BackgroundCompiler(CacheSettings cache)
+    : cache_(std::move(cache)), thread_([this] { Run(); }) {}
+
+BackgroundCompiler::~BackgroundCompiler() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    jobs_.clear();
+  }
+  cancel_.store(true);
+  cv_.notify_all();
+  thread_.join();
+}
+
+void BackgroundCompiler::Submit(std::vector<uint8_t> bytes, std::string label,
+                                Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back({std::move(bytes), std::move(label), std::move(done)});
+  }
+  cv_.notify_all();
+}
+
+void BackgroundCompiler::Run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      if (stop_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    // Another job (a reload) may have compiled it meanwhile.
+    std::shared_ptr<const CompiledModule> code;
+    if (cache_.enabled) {
+      native::CompileCache cc(cache_.dir);
+      auto found = cc.Load(KeyOf(cache_, job.bytes), kCodeOptions);
+      if (found.outcome == native::CompileCache::Outcome::Hit)
+        code = found.module;
+    }
+    if (!code) {
+      auto r =
+          CompileIntoCacheImpl(job.bytes, job.label, cache_, false, &cancel_);
+      if (!r) {
+        if (!cancel_.load() && !IsUnsupported(r.error()))
+          CacheLog("background compile of " + job.label +
+                   " failed: " + r.error().message);
+        continue;
+      }
+      code = *r;
+    }
+    if (cache_.log) CacheLog("compiled code ready for " + job.label);
+    job.done(std::move(code));
+  }
 }
 
 Result<std::shared_ptr<const CompiledModule>>

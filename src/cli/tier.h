@@ -2,11 +2,16 @@
 // (weft-llvm.so, loaded on first use).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "compile/plugin.h"
@@ -25,9 +30,9 @@ Result<const CompilePluginApi*> LoadCompiler();
 
 // Compiles a module (binary format) into an artifact (native/artifact.h).
 // With `progress`, a large module shows its progress on stderr.
-Result<std::vector<uint8_t>> CompileArtifact(std::span<const uint8_t> wasm,
-                                             const std::string& label,
-                                             bool progress);
+Result<std::vector<uint8_t>>
+CompileArtifact(std::span<const uint8_t> wasm, const std::string& label,
+                bool progress, const std::atomic<bool>* cancel = nullptr);
 
 // Compiles `bytes` for `tier`, with no cache (weft wast). Compiled: through
 // the plugin into an artifact, which our loader links (the same path as a
@@ -80,6 +85,33 @@ CompileIntoCache(std::span<const uint8_t> bytes, const std::string& label,
 
 // Whether a compile error means "the compiled tier cannot do this yet".
 bool IsUnsupported(const Error& e);
+
+// `weft serve --tier auto`: compiles modules on one background thread,
+// one at a time (each compile uses every core), into the cache; `done` is
+// called on that thread with the loaded code. The destructor cancels what
+// is left (between partitions) and joins.
+class BackgroundCompiler {
+public:
+  using Done = std::function<void(std::shared_ptr<const CompiledModule>)>;
+  explicit BackgroundCompiler(CacheSettings cache);
+  ~BackgroundCompiler();
+  void Submit(std::vector<uint8_t> bytes, std::string label, Done done);
+
+private:
+  struct Job {
+    std::vector<uint8_t> bytes;
+    std::string label;
+    Done done;
+  };
+  void Run();
+  CacheSettings cache_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stop_ = false;
+  std::atomic<bool> cancel_{false};
+  std::thread thread_;
+};
 
 // Loads an artifact (`weft run FILE.cwasm`), with no LLVM.
 Result<std::shared_ptr<const CompiledModule>>

@@ -8,6 +8,7 @@
 //    into a CompiledModule (tests and embedders that link LLVM).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <span>
@@ -33,6 +34,9 @@ struct NativeCompileOptions {
   // Called from compiling threads (serialized) after each partition with
   // the bytes of function bodies done so far and their total.
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // When set and true, no further partition is started and the compile
+  // fails ("cancelled").
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Decode + validate + translate to LLVM IR + optimize (O2) + emit objects.

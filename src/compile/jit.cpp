@@ -13,6 +13,9 @@
 // external linkage, and the loader resolves the call by name.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <mutex>
 #include <thread>
 
@@ -199,6 +202,10 @@ Result<std::vector<uint8_t>> CompilePart(const Module& m, const Plan& plan,
       llvm::CodeModel::Small, llvm::CodeGenOptLevel::Default));
   if (!tm) return CompileError("cannot create the target machine");
 
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  timespec c0;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
   llvm::LLVMContext ctx;
   std::unique_ptr<llvm::Module> lm;
   if (plan.parts == 1) {
@@ -233,7 +240,9 @@ Result<std::vector<uint8_t>> CompilePart(const Module& m, const Plan& plan,
     if (llvm::verifyModule(*lm, &os))
       return CompileError("invalid IR (a weft bug): " + os.str());
   }
+  const auto t1 = Clock::now();
   Optimize(*lm, tm.get());
+  const auto t2 = Clock::now();
   if (const char* dump = std::getenv("WEFT_DUMP_IR"); dump && *dump == '1') {
     static std::mutex mu;
     std::lock_guard<std::mutex> lock(mu);
@@ -247,6 +256,20 @@ Result<std::vector<uint8_t>> CompilePart(const Module& m, const Plan& plan,
                                 llvm::CodeGenFileType::ObjectFile))
       return CompileError("the target cannot emit object files");
     pm.run(*lm);
+  }
+  if (const char* v = std::getenv("WEFT_COMPILE_TIMES"); v && *v == '1') {
+    auto ms = [](Clock::duration d) {
+      return std::chrono::duration<double, std::milli>(d).count();
+    };
+    timespec c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    const double cpu =
+        (c1.tv_sec - c0.tv_sec) * 1e3 + (c1.tv_nsec - c0.tv_nsec) / 1e6;
+    std::fprintf(stderr,
+                 "weft: partition %u: translate %.1f ms, optimize %.1f ms, "
+                 "codegen %.1f ms (thread CPU %.1f ms), %zu bytes\n",
+                 part, ms(t1 - t0), ms(t2 - t1), ms(Clock::now() - t2), cpu,
+                 buf.size());
   }
   return std::vector<uint8_t>(buf.begin(), buf.end());
 }
@@ -285,6 +308,10 @@ CompileToObjects(const Module& module, const NativeCompileOptions& options) {
   uint64_t done = 0;
   auto work = [&] {
     for (unsigned p; (p = next.fetch_add(1)) < plan.parts;) {
+      if (options.cancel && options.cancel->load()) {
+        errors[p] = CompileError("cancelled");
+        continue;
+      }
       auto obj = CompilePart(module, plan, p, t);
       if (!obj) {
         errors[p] = obj.error();

@@ -15,7 +15,7 @@
 
 namespace weft {
 
-inline constexpr uint32_t kCompilePluginAbi = 2;
+inline constexpr uint32_t kCompilePluginAbi = 3;
 
 struct CompilePluginApi {
   uint32_t abi = kCompilePluginAbi;

@@ -33,11 +33,13 @@ struct Obj {
   std::vector<Elf64_Sym> syms;
   const char* str = nullptr;
   size_t str_size = 0;
-  std::vector<Area> area;      // per section
-  std::vector<uint64_t> where; // per section: offset in its area
-  std::vector<uintptr_t> addr; // per section, once mapped
-  std::vector<int32_t> got;    // per symbol: GOT slot, -1 none
-  std::vector<int32_t> stub;   // per symbol: stub, -1 none
+  std::vector<Area> area;          // per section
+  std::vector<uint64_t> where;     // per section: offset in its area
+  std::vector<uintptr_t> addr;     // per section, once mapped
+  std::vector<int32_t> got;        // per symbol: GOT slot, -1 none
+  std::vector<int32_t> stub;       // per symbol: stub, -1 none
+  std::vector<uintptr_t> sym_addr; // per symbol, once resolved
+  std::vector<uint8_t> sym_done;
   std::vector<uint32_t> relas; // SHT_RELA sections to apply
 };
 
@@ -125,6 +127,8 @@ Status ParseObject(Obj& o) {
   o.str_size = o.sh[st.sh_link].sh_size;
   o.got.assign(o.syms.size(), -1);
   o.stub.assign(o.syms.size(), -1);
+  o.sym_addr.assign(o.syms.size(), 0);
+  o.sym_done.assign(o.syms.size(), 0);
   // Keep only relocation sections for loaded sections, against this
   // symbol table.
   std::vector<uint32_t> keep;
@@ -166,6 +170,8 @@ public:
       for (uint32_t r : o.relas)
         WEFT_TRY(ApplySection(o, r));
     WEFT_TRY(Protect());
+    code_->stubs = stub_used_;
+    code_->got_slots = got_used_;
     LinkedObjects out;
     out.code = std::move(code_);
     out.symbols = std::move(globals_);
@@ -215,8 +221,10 @@ private:
 
   Status Map() {
     const size_t total = text_size_ + ro_size_ + rw_size_;
+    // MAP_POPULATE: every page is written below; faulting them in as one
+    // batch is cheaper than one fault per page.
     void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (p == MAP_FAILED) return LinkError("cannot map code");
     code_ = std::make_shared<LoadedCode>();
     code_->base = static_cast<uint8_t*>(p);
@@ -272,7 +280,19 @@ private:
     return o.addr[s.st_shndx] + s.st_value;
   }
 
-  Result<uintptr_t> Resolve(const Obj& o, uint32_t k) {
+  // Each symbol is resolved once per object (relocations name the same
+  // helpers and functions many times).
+  Result<uintptr_t> Resolve(Obj& o, uint32_t k) {
+    if (o.sym_done[k]) return o.sym_addr[k];
+    auto r = ResolveOnce(o, k);
+    if (r) {
+      o.sym_addr[k] = *r;
+      o.sym_done[k] = 1;
+    }
+    return r;
+  }
+
+  Result<uintptr_t> ResolveOnce(const Obj& o, uint32_t k) {
     if (k == 0) return uintptr_t{0};
     const Elf64_Sym& s = o.syms[k];
     if (s.st_shndx != SHN_UNDEF) return Defined(o, s);
@@ -286,14 +306,23 @@ private:
     return LinkError(std::string("undefined symbol ") + name);
   }
 
-  uintptr_t GotSlot(Obj& o, uint32_t k, uintptr_t s) {
-    const uintptr_t slot = base_[2] + got_off_ + 8 * uint64_t(o.got[k]);
+  // One GOT slot and one stub per target address, however many objects
+  // and symbols name it (the reserved areas are upper bounds).
+  uintptr_t GotSlot(Obj&, uint32_t, uintptr_t s) {
+    auto [it, fresh] = got_of_.emplace(s, 0);
+    if (!fresh) return it->second;
+    const uintptr_t slot = base_[2] + got_off_ + 8 * uint64_t(got_used_++);
     std::memcpy(reinterpret_cast<void*>(slot), &s, 8);
+    it->second = slot;
     return slot;
   }
 
-  uintptr_t Stub(Obj& o, uint32_t k, uintptr_t s) {
-    const uintptr_t at = base_[1] + stub_off_ + kStubSize * uint64_t(o.stub[k]);
+  uintptr_t Stub(Obj&, uint32_t, uintptr_t s) {
+    auto [it, fresh] = stub_of_.emplace(s, 0);
+    if (!fresh) return it->second;
+    const uintptr_t at =
+        base_[1] + stub_off_ + kStubSize * uint64_t(stub_used_++);
+    it->second = at;
     uint8_t code[kStubSize] = {0xFF, 0x25, 0, 0, 0, 0}; // jmp *[rip+0]
     std::memcpy(code + 6, &s, 8);
     code[14] = code[15] = 0xCC;
@@ -392,6 +421,8 @@ private:
   std::span<const ExternalSymbol> ext_;
   std::shared_ptr<LoadedCode> code_;
   std::unordered_map<std::string_view, uintptr_t> globals_;
+  std::unordered_map<uintptr_t, uintptr_t> got_of_, stub_of_;
+  size_t got_used_ = 0, stub_used_ = 0;
   uintptr_t base_[4] = {0, 0, 0, 0}; // by Area
   size_t n_got_ = 0, n_stub_ = 0;
   uint64_t stub_off_ = 0, got_off_ = 0;

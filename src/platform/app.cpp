@@ -157,7 +157,8 @@ Function* App::Match(const std::string& path) const {
 }
 
 std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
-                             const WatConverter& wat, std::string& error) {
+                             const WatConverter& wat, std::string& error,
+                             const ModuleCompiler& compile) {
   auto app = std::make_unique<App>();
   app->manifest = std::move(manifest);
   const Manifest& m = app->manifest;
@@ -186,7 +187,8 @@ std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
       error = where + "invalid module " + spec.module.string() + ":\n" + why;
       return nullptr;
     }
-    auto compiled = CompileModule(*fn->engine, bytes);
+    auto compiled =
+        compile ? compile(*fn, bytes) : CompileModule(*fn->engine, bytes);
     if (!compiled) {
       error = where + "invalid module " + spec.module.string() + ": " +
               compiled.error().message;
@@ -477,14 +479,15 @@ ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
   r->ctx = std::move(*ctx);
   r->store = std::make_unique<Store>(*fn.engine);
   r->store->impl().memory_pool = &r->local->pool;
-  auto imports = BindImports(*r->store, *r->ctx, fn.compiled->module());
+  const auto code = fn.Code();
+  auto imports = BindImports(*r->store, *r->ctx, code->module());
   if (!imports) {
     error = imports.error().message;
     return nullptr;
   }
   r->imports = std::move(*imports);
   if (instantiate) {
-    InstantiateResult inst = r->store->Instantiate(fn.compiled, r->imports);
+    InstantiateResult inst = r->store->Instantiate(code, r->imports);
     if (!inst.instance) {
       error = inst.link_error ? inst.link_error->message
               : inst.trap     ? TrapReason(*inst.trap)
@@ -672,7 +675,7 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
                  std::chrono::steady_clock::now() + fn.spec.timeout);
     InstantiateResult inst;
     inst.instance = ready->instance;
-    if (!inst.instance) inst = store.Instantiate(fn.compiled, ready->imports);
+    if (!inst.instance) inst = store.Instantiate(fn.Code(), ready->imports);
     if (inst.link_error) {
       link_error = inst.link_error->message;
     } else if (inst.trap) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -36,6 +37,17 @@ struct Function {
   // function's memory_limit.
   std::unique_ptr<Engine> engine;
   std::shared_ptr<const CompiledModule> compiled;
+  // The compiled tier's code once it is ready, when `compiled` is the
+  // interpreter's while it compiles in the background (weft serve --tier
+  // auto; see ModuleCompiler). New instances use Code().
+  struct Upgrade {
+    std::atomic<std::shared_ptr<const CompiledModule>> code;
+  };
+  std::shared_ptr<Upgrade> upgrade = std::make_shared<Upgrade>();
+  std::shared_ptr<const CompiledModule> Code() const {
+    auto c = upgrade->code.load();
+    return c ? c : compiled;
+  }
   caps::FunctionGrants grants;
   std::atomic<uint32_t> inflight{0};
   // Its counters in the server's Metrics: `index` for the app the server
@@ -52,11 +64,21 @@ struct App {
   Function* Match(const std::string& path) const;
 };
 
-// Compiles every module and checks that its imports can be bound (WASI and
-// the weft capabilities) and that it exports `_start: [] -> []`. Errors are
+// Compiles a function's module (binary format) in place of CompileModule:
+// the CLI's compiled tier and cache (the platform does not link LLVM). It
+// may return the interpreter's code and later store the compiled code into
+// `fn.upgrade` (kept alive by the compiler as long as it needs it).
+using ModuleCompiler =
+    std::function<Result<std::shared_ptr<const CompiledModule>>(
+        Function& fn, std::span<const uint8_t> bytes)>;
+
+// Compiles every module (with `compile` when set) and checks that its
+// imports can be bound (WASI and the weft capabilities) and that it exports
+// `_start: [] -> []`. Errors are
 // "<manifest>:<line>: error: function "<name>": <what>".
 std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
-                             const WatConverter& wat, std::string& error);
+                             const WatConverter& wat, std::string& error,
+                             const ModuleCompiler& compile = {});
 
 struct WagiRequest {
   std::string method;
