@@ -10,15 +10,25 @@
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <llvm/Analysis/AssumptionCache.h>
+#include <llvm/Analysis/LoopInfo.h>
+#include <llvm/Analysis/ScalarEvolution.h>
+#include <llvm/Analysis/ScalarEvolutionExpressions.h>
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/IR/Dominators.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
+#include <llvm/TargetParser/Triple.h>
+#include <llvm/Transforms/Utils/PromoteMemToReg.h>
 #pragma GCC diagnostic pop
 
 #include "compile/compile.h"
@@ -93,7 +103,7 @@ private:
   }
   BasicBlock* TrapBB(TrapKind k);
   void TrapIf(Value* cond, TrapKind k);
-  void CheckInterrupt();
+  void CheckInterrupt(bool loop_header = false);
   void CheckStack();
   void Branch(uint32_t depth);      // adds incoming, emits br
   void AddIncoming(uint32_t depth); // from the current block
@@ -203,6 +213,7 @@ public:
     for (uint32_t i = 0; i < m.functions.size(); ++i) {
       FuncTranslator ft(*this, i);
       ft.Run();
+      ElideBoundedLoopChecks(*funcs[i]);
     }
     for (uint32_t i = 0; i < m.functions.size(); ++i)
       Entry(i);
@@ -267,10 +278,74 @@ public:
     return f;
   }
 
+  // The interruption check of a loop stops LLVM's vectorizer (a second
+  // exit). An innermost loop without calls whose trip count SCEV bounds by
+  // a constant <= 2^32 ends on its own; its check is removed (the
+  // enclosing loop's and every function entry's stay). Runs mem2reg first so
+  // SCEV sees the induction variables. A call (a helper like memory.fill
+  // included) may take long per iteration: such loops keep their check.
+  static bool HasCall(const llvm::Loop& l) {
+    for (BasicBlock* bb : l.blocks())
+      for (llvm::Instruction& in : *bb)
+        if (auto* c = llvm::dyn_cast<llvm::CallInst>(&in))
+          if (!llvm::isa<llvm::IntrinsicInst>(c)) return true;
+    return false;
+  }
+
+  void ElideBoundedLoopChecks(llvm::Function& f) {
+    auto checks = std::move(loop_checks);
+    loop_checks.clear();
+    if (checks.empty()) return;
+    llvm::DominatorTree dt(f);
+    std::vector<llvm::AllocaInst*> allocas;
+    for (llvm::Instruction& in : f.getEntryBlock())
+      if (auto* a = llvm::dyn_cast<llvm::AllocaInst>(&in))
+        if (llvm::isAllocaPromotable(a)) allocas.push_back(a);
+    if (!allocas.empty()) llvm::PromoteMemToReg(allocas, dt);
+    llvm::AssumptionCache ac(f);
+    llvm::LoopInfo li(dt);
+    llvm::TargetLibraryInfoImpl tlii{llvm::Triple()};
+    llvm::TargetLibraryInfo tli(tlii);
+    llvm::ScalarEvolution se(f, tli, ac, dt, li);
+    std::vector<std::pair<llvm::LoadInst*, llvm::BranchInst*>> bounded;
+    for (auto [flag, br] : checks) {
+      BasicBlock* header = br->getParent();
+      llvm::Loop* l = li.getLoopFor(header);
+      if (l == nullptr || l->getHeader() != header || !l->isInnermost())
+        continue;
+      BasicBlock* latch = l->getLoopLatch();
+      if (latch == nullptr || HasCall(*l)) continue;
+      llvm::SmallVector<BasicBlock*, 4> exiting;
+      l->getExitingBlocks(exiting);
+      for (BasicBlock* e : exiting) {
+        if (e == header || !dt.dominates(e, latch)) continue;
+        const llvm::SCEV* n =
+            se.getExitCount(l, e, llvm::ScalarEvolution::ConstantMaximum);
+        auto* c = llvm::dyn_cast<llvm::SCEVConstant>(n);
+        if (c != nullptr && c->getAPInt().getActiveBits() <= 32) {
+          bounded.push_back({flag, br});
+          break;
+        }
+      }
+    }
+    for (auto [flag, br] : bounded) {
+      BasicBlock* ok = br->getSuccessor(1);
+      br->getSuccessor(0)->removePredecessor(br->getParent());
+      llvm::BranchInst::Create(ok, br);
+      auto* cond = llvm::cast<llvm::Instruction>(br->getCondition());
+      br->eraseFromParent();
+      cond->eraseFromParent();
+      flag->eraseFromParent();
+    }
+  }
+
   const Module& m;
   llvm::LLVMContext& C;
   std::unique_ptr<llvm::Module> lm;
   std::vector<llvm::Function*> funcs; // by defined index
+  // (flag load, branch) of each loop header's interruption check in the
+  // function being translated.
+  std::vector<std::pair<llvm::LoadInst*, llvm::BranchInst*>> loop_checks;
 };
 
 FuncTranslator::FuncTranslator(ModuleTranslator& mt, uint32_t def_index)
@@ -328,12 +403,23 @@ Value* FuncTranslator::Invariant(llvm::LoadInst* l) {
   return l;
 }
 
-void FuncTranslator::CheckInterrupt() {
+void FuncTranslator::CheckInterrupt(bool loop_header) {
+  // Measurement switch (docs/compiled-tier.md): no interruption checks.
+  static const bool off = [] {
+    const char* e = std::getenv("WEFT_NO_INTERRUPT_CHECKS");
+    return e != nullptr && *e == '1';
+  }();
+  if (off) return;
   Value* flag_ptr = CtxField(kCtxInterrupt, b_.getPtrTy());
   auto* flag = b_.CreateLoad(b_.getInt8Ty(), flag_ptr);
   flag->setAtomic(llvm::AtomicOrdering::Monotonic);
   flag->setAlignment(llvm::Align(1));
   TrapIf(b_.CreateICmpNE(flag, b_.getInt8(0)), TrapKind::Interrupted);
+  if (loop_header) {
+    BasicBlock* bb = b_.GetInsertBlock()->getSinglePredecessor();
+    mt_.loop_checks.push_back(
+        {flag, llvm::cast<llvm::BranchInst>(bb->getTerminator())});
+  }
 }
 
 void FuncTranslator::CheckStack() {
@@ -736,7 +822,7 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
       for (PHINode* p : c.header_phis)
         Push(p);
       ctl_.push_back(std::move(c));
-      CheckInterrupt();
+      CheckInterrupt(true);
       break;
     }
     if (in.op == O::If) {

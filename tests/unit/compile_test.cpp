@@ -296,6 +296,39 @@ TEST_F(CompiledTest, HotLoopStoppedByInterruptFromAnotherThread) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+// A counted loop keeps its interruption check when its trip count is not
+// bounded by 2^32 (here 2^64 - 1 iterations), and a small counted loop
+// without one still computes the right thing.
+TEST_F(CompiledTest, LongCountedLoopStaysInterruptible) {
+  Instance* m = Load(R"((module
+    (memory 1)
+    (func (export "spin64") (local i64)
+      (local.set 0 (i64.const 1))
+      (loop $l
+        (local.set 0 (i64.add (local.get 0) (i64.const 1)))
+        (br_if $l (i64.ne (local.get 0) (i64.const 0)))))
+    (func (export "sum") (result i32) (local i32 i32)
+      (loop $l
+        (i32.store (i32.shl (local.get 0) (i32.const 2)) (local.get 0))
+        (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+        (br_if $l (i32.ne (local.get 0) (i32.const 1000))))
+      (local.set 0 (i32.const 0))
+      (loop $l
+        (local.set 1 (i32.add (local.get 1)
+          (i32.load (i32.shl (local.get 0) (i32.const 2)))))
+        (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+        (br_if $l (i32.ne (local.get 0) (i32.const 1000))))
+      (local.get 1))))");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(I32Of(m, "sum", {}), 499500u);
+  std::thread t([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    store_.Interrupt();
+  });
+  EXPECT_EQ(TrapOf(m, "spin64", {}), "interrupted");
+  t.join();
+}
+
 TEST_F(CompiledTest, TrapThenNormalCallOnTheSameStore) {
   Instance* m = Load(R"((module
     (memory 1)
