@@ -14,6 +14,7 @@ struct ServeArgs {
   std::string request_timeout;           // "10s", "500ms"; empty: the default
   bool watch = false;        // reload when the manifest or a module changes
   std::string admin_listen;  // HOST:PORT of the admin API; empty: off
+  std::string outbound_ca;   // extra CA file (PEM) for outbound https://
   std::string tier = "auto"; // interp, compiled, auto (see tier.h)
 };
 

@@ -57,7 +57,7 @@ enum class CapStatus : int32_t {
   kInvalid = -4,        // bad name/key/handle/url/method/level
   kTooLarge = -5,       // value > kMaxValueBytes, response > limit
   kFault = -6,          // a guest pointer/length outside memory
-  kUnsupported = -7,    // e.g. https:// outbound (not implemented yet)
+  kUnsupported = -7,    // an operation weft does not offer
   kIo = -8,             // backend or network failure
   kTimeout = -9,        // outbound request timed out
   kUnavailable = -10,   // no request context / capability not configured
@@ -179,15 +179,26 @@ struct OutboundHttpOptions {
   size_t max_response_bytes = 16u << 20;    // body; beyond -> kTooLarge
 };
 
-// A plain HTTP/1.1 client (POSIX sockets, Connection: close). Only http://
-// URLs; https:// returns kUnsupported. `headers` are sent as given ("Host",
-// "Content-Length" and "Connection" are set by the client). Handles
-// Content-Length, chunked and read-to-close bodies. Does not check grants.
+// An HTTP/1.1 client (Boost.Asio, Connection: close) for http:// and
+// https:// URLs. https:// verifies the server's certificate against the
+// system trust store plus the extra CA file of SetOutboundCaFile, sends SNI
+// and checks that the certificate names the host; a certificate that fails
+// (untrusted, expired, another name) or any other TLS failure is kIo.
+// `headers` are sent as given ("Host", "Content-Length" and "Connection"
+// are set by the client). Handles Content-Length, chunked and read-to-close
+// bodies. Does not check grants.
 CapStatus
 HttpFetch(std::string_view method, std::string_view url,
           const std::vector<std::pair<std::string, std::string>>& headers,
           std::string_view body, const OutboundHttpOptions& options,
           HttpResponse* out);
+
+// Trust anchors for https:// besides the system store (`weft serve
+// --outbound-ca FILE`): a PEM file of CA certificates, process-wide, for
+// every request from now on. An empty path goes back to the system store
+// alone. False with `error` set when the file cannot be loaded (the
+// previous setting stays).
+bool SetOutboundCaFile(const std::string& path, std::string& error);
 
 // ---- the per-request context ---------------------------------------------
 

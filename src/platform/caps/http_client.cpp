@@ -1,14 +1,18 @@
 // A small blocking HTTP/1.1 client for the guests' outbound requests:
 // one connection per request (Connection: close), a deadline covering
-// resolve + connect + the whole exchange, and a cap on the body size.
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+// resolve + connect + TLS handshake + the whole exchange, and a cap on the
+// body size. https:// goes through Boost.Asio SSL (OpenSSL): certificates
+// are verified against the system trust store plus an optional extra CA
+// file (SetOutboundCaFile, `weft serve --outbound-ca`), with SNI and
+// host name verification.
 #include <cctype>
 #include <cerrno>
-#include <fcntl.h>
+#include <mutex>
+#include <optional>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <openssl/ssl.h>
 
 #include "platform/caps/caps.h"
 #include "platform/caps/url.h"
@@ -17,122 +21,185 @@ namespace weft::caps {
 
 namespace {
 
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-class Fd {
+// ---- TLS configuration (process-wide) ------------------------------------
+
+struct TlsConfig {
+  std::mutex mu;
+  std::string ca_file;                   // extra trust anchors, or ""
+  std::shared_ptr<ssl::context> context; // built on first use
+};
+
+TlsConfig& Tls() {
+  static TlsConfig config;
+  return config;
+}
+
+std::shared_ptr<ssl::context> MakeContext(const std::string& ca_file,
+                                          std::string& error) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  boost::system::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                       ssl::context::no_tlsv1_1,
+                   ec);
+  ctx->set_default_verify_paths(ec); // the system trust store
+  if (ec) {
+    error = "cannot load the system trust store: " + ec.message();
+    return nullptr;
+  }
+  if (!ca_file.empty()) {
+    ctx->load_verify_file(ca_file, ec);
+    if (ec) {
+      error = "cannot load CA file " + ca_file + ": " + ec.message();
+      return nullptr;
+    }
+  }
+  ctx->set_verify_mode(ssl::verify_peer);
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> Context() {
+  TlsConfig& t = Tls();
+  std::lock_guard<std::mutex> g(t.mu);
+  if (!t.context) {
+    std::string ignored;
+    t.context = MakeContext(t.ca_file, ignored);
+  }
+  return t.context;
+}
+
+// ---- transport -----------------------------------------------------------
+
+// One exchange over plain TCP or TLS, every step bounded by the deadline.
+class Connection {
 public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
+  explicit Connection(Clock::time_point deadline)
+      : deadline_(deadline), resolver_(ioc_), socket_(ioc_) {}
+
+  CapStatus Open(const Url& url) {
+    tcp::resolver::results_type endpoints;
+    boost::system::error_code ec;
+    if (!Wait([&](auto done) {
+          resolver_.async_resolve(url.host, std::to_string(url.port),
+                                  [&, done](auto e, auto results) {
+                                    ec = e;
+                                    endpoints = results;
+                                    done();
+                                  });
+        }))
+      return CapStatus::kTimeout;
+    if (ec) return CapStatus::kIo;
+    if (!Wait([&](auto done) {
+          asio::async_connect(socket_, endpoints, [&, done](auto e, auto) {
+            ec = e;
+            done();
+          });
+        }))
+      return CapStatus::kTimeout;
+    if (ec) return CapStatus::kIo;
+    if (url.scheme != "https") return CapStatus::kOk;
+
+    std::shared_ptr<ssl::context> ctx = Context();
+    if (!ctx) return CapStatus::kIo;
+    ctx_ = ctx;
+    tls_.emplace(socket_, *ctx_);
+    boost::system::error_code ip_ec;
+    asio::ip::make_address(url.host, ip_ec);
+    // SNI carries host names only (RFC 6066), never an address.
+    if (ip_ec &&
+        !SSL_set_tlsext_host_name(tls_->native_handle(), url.host.c_str()))
+      return CapStatus::kIo;
+    // The certificate must name the host (a DNS name, or the address).
+    tls_->set_verify_mode(ssl::verify_peer);
+    tls_->set_verify_callback(ssl::host_name_verification(url.host));
+    if (!Wait([&](auto done) {
+          tls_->async_handshake(ssl::stream_base::client, [&, done](auto e) {
+            ec = e;
+            done();
+          });
+        }))
+      return CapStatus::kTimeout;
+    return ec ? CapStatus::kIo : CapStatus::kOk;
   }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
+
+  CapStatus Send(std::string_view data) {
+    boost::system::error_code ec;
+    bool ok = Wait([&](auto done) {
+      auto handler = [&, done](auto e, size_t) {
+        ec = e;
+        done();
+      };
+      if (tls_)
+        asio::async_write(*tls_, asio::buffer(data.data(), data.size()),
+                          handler);
+      else
+        asio::async_write(socket_, asio::buffer(data.data(), data.size()),
+                          handler);
+    });
+    if (!ok) return CapStatus::kTimeout;
+    return ec ? CapStatus::kIo : CapStatus::kOk;
   }
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
+
+  // Everything until the peer closes, within the deadline and `limit`.
+  CapStatus ReadAll(size_t limit, std::string* out) {
+    char buf[16384];
+    for (;;) {
+      boost::system::error_code ec;
+      size_t n = 0;
+      bool ok = Wait([&](auto done) {
+        auto handler = [&, done](auto e, size_t got) {
+          ec = e;
+          n = got;
+          done();
+        };
+        if (tls_)
+          tls_->async_read_some(asio::buffer(buf), handler);
+        else
+          socket_.async_read_some(asio::buffer(buf), handler);
+      });
+      if (!ok) return CapStatus::kTimeout;
+      out->append(buf, n);
+      if (out->size() > limit) return CapStatus::kTooLarge;
+      // A TLS peer that closes without close_notify ends the body too: the
+      // response's own framing (Content-Length, chunked) is checked after.
+      if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
+        return CapStatus::kOk;
+      if (ec) return CapStatus::kIo;
+    }
   }
 
 private:
-  int fd_;
+  // Starts an operation (`start(done)`; its handler calls done()) and runs
+  // the io_context until it completes or the deadline passes (then
+  // everything is cancelled and false returned).
+  template <typename Start> bool Wait(Start start) {
+    bool finished = false;
+    start([&finished] { finished = true; });
+    ioc_.restart();
+    // run_one_until returns 0 at the deadline (or with no work left).
+    while (!finished && ioc_.run_one_until(deadline_) > 0) {
+    }
+    if (finished) return true;
+    boost::system::error_code ignored;
+    resolver_.cancel();
+    socket_.close(ignored);
+    ioc_.restart();
+    ioc_.run(); // the cancelled handlers
+    return false;
+  }
+
+  Clock::time_point deadline_;
+  asio::io_context ioc_{1};
+  tcp::resolver resolver_;
+  tcp::socket socket_;
+  std::shared_ptr<ssl::context> ctx_;
+  std::optional<ssl::stream<tcp::socket&>> tls_;
 };
-
-int MsLeft(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now());
-  return left.count() <= 0 ? 0 : static_cast<int>(left.count());
-}
-
-// Waits until `fd` is ready for `events`; false on timeout.
-bool WaitFor(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    int ms = MsLeft(deadline);
-    if (ms == 0) return false;
-    pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, ms);
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return false;
-  }
-}
-
-CapStatus Connect(const Url& url, Clock::time_point deadline, Fd* out) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(url.port);
-  if (::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &res) != 0)
-    return CapStatus::kIo;
-  CapStatus status = CapStatus::kIo;
-  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-    Fd fd(::socket(ai->ai_family,
-                   ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                   ai->ai_protocol));
-    if (fd.get() < 0) continue;
-    int rc = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno != EINPROGRESS) continue;
-    if (rc != 0) {
-      if (!WaitFor(fd.get(), POLLOUT, deadline)) {
-        status = CapStatus::kTimeout;
-        break;
-      }
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 ||
-          err != 0)
-        continue;
-    }
-    out->reset(fd.release());
-    status = CapStatus::kOk;
-    break;
-  }
-  ::freeaddrinfo(res);
-  return status;
-}
-
-CapStatus SendAll(int fd, std::string_view data, Clock::time_point deadline) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!WaitFor(fd, POLLOUT, deadline)) return CapStatus::kTimeout;
-      continue;
-    }
-    return CapStatus::kIo;
-  }
-  return CapStatus::kOk;
-}
-
-// Reads everything until the peer closes, within the deadline and limit.
-CapStatus ReadAll(int fd, size_t limit, Clock::time_point deadline,
-                  std::string* out) {
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      out->append(buf, static_cast<size_t>(n));
-      if (out->size() > limit) return CapStatus::kTooLarge;
-      continue;
-    }
-    if (n == 0) return CapStatus::kOk;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!WaitFor(fd, POLLIN, deadline)) return CapStatus::kTimeout;
-      continue;
-    }
-    return CapStatus::kIo;
-  }
-}
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -205,14 +272,14 @@ HttpFetch(std::string_view method, std::string_view url_text,
   Url url;
   if (!ParseUrl(url_text, &url) || !ValidToken(method))
     return CapStatus::kInvalid;
-  if (url.scheme == "https") return CapStatus::kUnsupported;
-  if (url.scheme != "http") return CapStatus::kInvalid;
+  if (url.scheme != "http" && url.scheme != "https") return CapStatus::kInvalid;
 
   std::string req;
   req.reserve(256 + body.size());
   req.append(method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
   req.append("Host: ").append(url.host);
-  if (url.port != 80) req.append(":").append(std::to_string(url.port));
+  if (url.port != (url.scheme == "https" ? 443 : 80))
+    req.append(":").append(std::to_string(url.port));
   req.append("\r\nConnection: close\r\n");
   for (const auto& [name, value] : headers) {
     if (!ValidToken(name) || !ValidHeaderValue(value))
@@ -228,15 +295,12 @@ HttpFetch(std::string_view method, std::string_view url_text,
         .append("\r\n");
   req.append("\r\n").append(body);
 
-  const auto deadline = Clock::now() + options.timeout;
-  Fd fd;
-  if (CapStatus s = Connect(url, deadline, &fd); s != CapStatus::kOk) return s;
-  if (CapStatus s = SendAll(fd.get(), req, deadline); s != CapStatus::kOk)
-    return s;
+  Connection conn(Clock::now() + options.timeout);
+  if (CapStatus s = conn.Open(url); s != CapStatus::kOk) return s;
+  if (CapStatus s = conn.Send(req); s != CapStatus::kOk) return s;
   std::string raw;
   // Headers are bounded at 64 KiB on top of the body limit.
-  if (CapStatus s =
-          ReadAll(fd.get(), options.max_response_bytes + 65536, deadline, &raw);
+  if (CapStatus s = conn.ReadAll(options.max_response_bytes + 65536, &raw);
       s != CapStatus::kOk)
     return s;
 
@@ -297,6 +361,16 @@ HttpFetch(std::string_view method, std::string_view url_text,
     return CapStatus::kTooLarge;
   *out = std::move(resp);
   return CapStatus::kOk;
+}
+
+bool SetOutboundCaFile(const std::string& path, std::string& error) {
+  std::shared_ptr<ssl::context> ctx = MakeContext(path, error);
+  if (!ctx) return false;
+  TlsConfig& t = Tls();
+  std::lock_guard<std::mutex> g(t.mu);
+  t.ca_file = path;
+  t.context = std::move(ctx);
+  return true;
 }
 
 } // namespace weft::caps
