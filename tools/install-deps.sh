@@ -11,6 +11,9 @@ PACKAGES=(
   wabt nodejs hyperfine
   wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   libsqlite3-dev
+  # Outbound https:// (Boost.Asio SSL over OpenSSL); the openssl command
+  # makes caps_https_test's certificates.
+  libssl-dev openssl
   # Rust guests (examples/hello-rust): Debian's rustc with its wasm32-wasi std.
   rustc libstd-rust-dev-wasm32 lld-14
 )

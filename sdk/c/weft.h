@@ -18,8 +18,10 @@
  *             server's WEFT_VAR_<NAME>); an undeclared name gives
  *             WEFT_ERR_NOT_FOUND. Values are never logged by the host.
  *   HTTP      outbound requests only to origins in the function's
- *             `allowed_outbound_hosts` (WEFT_ERR_FORBIDDEN otherwise); plain
- *             http:// only for now (https:// gives WEFT_ERR_UNSUPPORTED).
+ *             `allowed_outbound_hosts` (WEFT_ERR_FORBIDDEN otherwise);
+ *             http:// and https:// (certificates verified against the
+ *             system trust store and `weft serve --outbound-ca`; a TLS
+ *             failure gives WEFT_ERR_IO).
  *   log       a record tagged with the function and request id.
  *
  * Build: clang --target=wasm32-wasi --sysroot=... -I<weft>/sdk/c app.c
@@ -43,7 +45,7 @@ extern "C" {
 #define WEFT_ERR_INVALID (-4)           /* bad name, key, handle, url, level */
 #define WEFT_ERR_TOO_LARGE (-5)         /* value > 1 MiB, response too big */
 #define WEFT_ERR_FAULT (-6)             /* pointer/length outside memory */
-#define WEFT_ERR_UNSUPPORTED (-7)       /* e.g. https:// */
+#define WEFT_ERR_UNSUPPORTED (-7)       /* not offered by this host */
 #define WEFT_ERR_IO (-8)                /* storage or network failure */
 #define WEFT_ERR_TIMEOUT (-9)           /* outbound request timed out */
 #define WEFT_ERR_UNAVAILABLE (-10)      /* capability not configured */
