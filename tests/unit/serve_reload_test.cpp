@@ -91,10 +91,18 @@ TEST_F(ServeReloadTest, ReloadsUnderLoadWithoutFailedRequests) {
 
   // The module is replaced several times (temp file + rename); each new
   // answer appears.
+  int checked = 0; // requests of this thread besides the clients'
   for (int v = 2; v <= 5; ++v) {
     const std::string body = "version " + std::to_string(v) + "\n";
     ReplaceFile(dir_ / "v.wat", WagiTextModule(body));
     EXPECT_TRUE(WaitFor(latest_is(body))) << body << s.log();
+    // Once the new version answers, no request started later gets the
+    // old one (no worker serves it from an instance made before).
+    for (int i = 0; i < 16; ++i) {
+      Response r = Request(s.port(), "GET", "/v");
+      ++checked;
+      EXPECT_EQ(r.body, body) << "request " << i << " after the reload";
+    }
   }
   // Rewritten in place (no rename) works too.
   {
@@ -147,7 +155,7 @@ TEST_F(ServeReloadTest, ReloadsUnderLoadWithoutFailedRequests) {
             std::string::npos);
   // The function's counters survive the reloads (one slot per name).
   EXPECT_NE(m.body.find("weft_requests_total{function=\"v\",status=\"200\"} " +
-                        std::to_string(total + 2)),
+                        std::to_string(total + checked + 2)),
             std::string::npos)
       << m.body;
   EXPECT_EQ(s.Stop(SIGTERM), 0);
@@ -195,6 +203,27 @@ TEST_F(ServeReloadTest, RequestInFlightFinishesOnItsVersion) {
   EXPECT_NE(m.body.find("weft_requests_total{function=\"new\",status="
                         "\"200\"} 1\n"),
             std::string::npos);
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
+// KV data stays across a reload (the same data dir): the kv-counter
+// example goes on counting.
+TEST_F(ServeReloadTest, KvDataSurvivesReload) {
+  const fs::path example =
+      fs::path(WEFT_BINARY).parent_path() / "examples" / "kv-counter";
+  if (!fs::exists(example / "kv-counter.wasm"))
+    GTEST_SKIP() << "kv-counter example not built";
+  fs::copy_file(example / "kv-counter.wasm", dir_ / "kv-counter.wasm");
+  const std::string manifest = ReadAll(example / "weft.toml");
+  Server s(dir_, manifest, {"--watch"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  EXPECT_EQ(Request(s.port(), "GET", "/").body, "visits: 1\n");
+  EXPECT_EQ(Request(s.port(), "GET", "/").body, "visits: 2\n");
+  ReplaceFile(dir_ / "weft.toml", manifest + "\n# touched\n");
+  EXPECT_TRUE(WaitFor([&] {
+    return s.log().find("\"msg\":\"reloaded\"") != std::string::npos;
+  })) << s.log();
+  EXPECT_EQ(Request(s.port(), "GET", "/").body, "visits: 3\n");
   EXPECT_EQ(s.Stop(SIGTERM), 0);
 }
 
