@@ -195,6 +195,27 @@ TEST_F(CapsHttpsTest, UntrustedOrMisnamedIsAnError) {
             CapStatus::kOk);
 }
 
+// A peer that accepts the connection and never answers the handshake:
+// the request's deadline ends it (kTimeout), on time.
+TEST_F(CapsHttpsTest, SilentPeerTimesOut) {
+  asio::io_context ioc;
+  tcp::acceptor silent(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                          0)); // listens; never accepts
+  weft::caps::OutboundHttpOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  weft::caps::HttpResponse r;
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(weft::caps::HttpFetch(
+                "GET",
+                "https://localhost:" +
+                    std::to_string(silent.local_endpoint().port()) + "/",
+                {}, "", options, &r),
+            CapStatus::kTimeout);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+}
+
 // A guest fetching https:// through the real server: 200 and the body
 // with --outbound-ca, the error code (WEFT_ERR_IO, -8) without it.
 TEST_F(CapsHttpsTest, GuestThroughServer) {
