@@ -229,6 +229,14 @@ void SetStackLimit(JitStoreState& st) {
     c->stack_limit = limit;
 }
 
+// Slot index of value i of `types` (a v128 takes two slots).
+size_t SlotOffset(const std::vector<ValType>& types, size_t i) {
+  size_t off = 0;
+  for (size_t k = 0; k < i; ++k)
+    off += SlotCount(types[k]);
+  return off;
+}
+
 // Runs `entry` under a new Activation; returns true on a trap (in `out`).
 [[gnu::noinline]] bool RunGuarded(EntryFn entry, VMCtx* ctx, uint64_t* slots,
                                   Activation& act) {
@@ -256,7 +264,7 @@ void SetStackLimit(JitStoreState& st) {
   const size_t np = type.params.size(), nr = type.results.size();
   std::vector<Value> argv(np + nr);
   for (size_t i = 0; i < np; ++i)
-    argv[i] = SlotsToValue(type.params[i], slots + i);
+    argv[i] = SlotsToValue(type.params[i], slots + SlotOffset(type.params, i));
   for (size_t i = 0; i < nr; ++i)
     argv[np + i] = Value::Default(type.results[i]);
   std::span<const Value> in(argv.data(), np);
@@ -282,7 +290,7 @@ void SetStackLimit(JitStoreState& st) {
   for (size_t i = 0; i < nr; ++i) {
     Value v = out[i];
     v.type = type.results[i];
-    ValueToSlots(v, slots + i);
+    ValueToSlots(v, slots + SlotOffset(type.results, i));
   }
   return std::nullopt;
 }
@@ -319,9 +327,9 @@ std::optional<Trap> JitModule::Invoke(Store& store, FuncInstImpl* f,
   SetStackLimit(st);
   const FuncType& type = f->type();
   std::vector<uint64_t> slots(
-      std::max<size_t>({type.params.size(), type.results.size(), 1}));
+      std::max<size_t>({SlotCount(type.params), SlotCount(type.results), 1}));
   for (size_t i = 0; i < args.size(); ++i)
-    ValueToSlots(args[i], &slots[i]);
+    ValueToSlots(args[i], &slots[SlotOffset(type.params, i)]);
   Activation act;
   act.prev = tl_act;
   act.ctx = ctx;
@@ -335,7 +343,8 @@ std::optional<Trap> JitModule::Invoke(Store& store, FuncInstImpl* f,
     return Trap::Of(act.kind);
   }
   for (size_t i = 0; i < results.size(); ++i)
-    results[i] = SlotsToValue(type.results[i], &slots[i]);
+    results[i] =
+        SlotsToValue(type.results[i], &slots[SlotOffset(type.results, i)]);
   return std::nullopt;
 }
 

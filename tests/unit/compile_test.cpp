@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 #include "compile/compile.h"
@@ -344,12 +345,72 @@ TEST_F(CompiledTest, TrapThenNormalCallOnTheSameStore) {
   EXPECT_EQ(I32Of(m, "inc", {Value::I32(3)}), 5u);
 }
 
-TEST_F(CompiledTest, SimdIsRejectedAsUnsupported) {
-  auto r = CompileModuleNative(engine_, test::Wat(R"((module
-    (func (export "v") (result i32)
-      (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4)))))"));
-  ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(IsUnsupportedError(r.error())) << r.error().message;
+// v128 values through every way in and out of compiled code: Store::Call
+// (two slots per v128 among other values), a host import and a host
+// function in a table (the slot buffer), call_indirect to compiled code
+// (direct), a mutable v128 global, and multi-value results.
+TEST_F(CompiledTest, SimdValuesAcrossCallsAndGlobals) {
+  FuncInst* host = store_.CreateHostFunc(
+      FuncType{{ValType::I32, ValType::V128, ValType::I64}, {ValType::V128}},
+      [](Store&, std::span<const Value> a, std::span<Value> r) {
+        V128 v = a[1].v128;
+        v.bytes[0] = static_cast<uint8_t>(a[0].i32);
+        v.bytes[15] = static_cast<uint8_t>(a[2].i64);
+        r[0] = Value::Vec(v);
+        return std::optional<Trap>();
+      });
+  Instance* m = Load(R"((module
+    (type $t (func (param i32 v128 i64) (result v128)))
+    (import "h" "f" (func $host (type $t)))
+    (global $g (mut v128) (v128.const i32x4 1 2 3 4))
+    (table 2 funcref)
+    (elem (i32.const 0) $host $mine)
+    (func $mine (type $t)
+      (i32x4.add (local.get 1)
+        (i32x4.splat (i32.add (local.get 0) (i32.wrap_i64 (local.get 2))))))
+    (func (export "mix") (param i32 v128 i64 v128) (result v128 i32)
+      (global.set $g (i32x4.mul (local.get 1) (local.get 3)))
+      (call $host (local.get 0) (global.get $g) (local.get 2))
+      (i32x4.extract_lane 3 (call_indirect (type $t)
+        (local.get 0) (local.get 3) (local.get 2) (i32.const 1))))
+    (func (export "via_table") (param i32) (result v128)
+      (call_indirect (type $t) (i32.const 7) (global.get $g) (i64.const 9)
+        (local.get 0)))
+    (func (export "dot") (param v128 v128) (result i32)
+      (i32x4.extract_lane 0 (i32x4.dot_i16x8_s (local.get 0) (local.get 1))))))",
+                     {Extern{ExternKind::Func, host}});
+  ASSERT_NE(m, nullptr);
+  auto vec = [](uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+    V128 v;
+    const uint32_t lanes[4] = {a, b, c, d};
+    std::memcpy(v.bytes, lanes, 16);
+    return Value::Vec(v);
+  };
+  CallResult r = Call(m, "mix",
+                      {Value::I32(5), vec(1, 2, 3, 4), Value::I64(0x1122),
+                       vec(10, 20, 30, 40)});
+  ASSERT_FALSE(r.trap) << r.trap->message;
+  ASSERT_EQ(r.results.size(), 2u);
+  // Host: g = {10, 40, 90, 160} with byte 0 = 5 and byte 15 = 0x22.
+  EXPECT_EQ(r.results[0].v128.Lane<uint32_t>(0), 5u);
+  EXPECT_EQ(r.results[0].v128.Lane<uint32_t>(1), 40u);
+  EXPECT_EQ(r.results[0].v128.Lane<uint32_t>(2), 90u);
+  EXPECT_EQ(r.results[0].v128.Lane<uint32_t>(3), 0x22000000u | 160u);
+  // $mine through call_indirect: 40 + 5 + 0x1122.
+  EXPECT_EQ(r.results[1].i32, 40u + 5u + 0x1122u);
+  // The host function through the table (slow path), with the global.
+  r = Call(m, "via_table", {Value::I32(0)});
+  ASSERT_FALSE(r.trap) << r.trap->message;
+  EXPECT_EQ(r.results[0].v128.Lane<uint32_t>(0), 7u);
+  EXPECT_EQ(r.results[0].v128.Lane<uint32_t>(2), 90u);
+  EXPECT_EQ(r.results[0].v128.bytes[15], 9u);
+  r = Call(m, "via_table", {Value::I32(1)});
+  ASSERT_FALSE(r.trap) << r.trap->message;
+  EXPECT_EQ(r.results[0].v128.Lane<uint32_t>(1), 40u + 16u);
+  // i16 lanes {3, -2, ...} . {4, 5, ...}: 12 - 10.
+  EXPECT_EQ(
+      I32Of(m, "dot", {vec(0xFFFE0003u, 0, 0, 0), vec(0x00050004u, 0, 0, 0)}),
+      2u);
 }
 
 } // namespace
