@@ -241,12 +241,14 @@ Result<std::vector<uint8_t>> WriteArtifact(std::span<const uint8_t> wasm,
   auto meta = MetaModule(wasm);
   if (!meta) return meta.error();
   PutField(out, *meta);
-  uint8_t count[8];
-  const uint64_t n = code.objects.size();
-  std::memcpy(count, &n, 8);
-  PutField(out, count);
-  for (const auto& obj : code.objects)
-    PutField(out, obj);
+  auto module = Decode(*meta);
+  if (!module) return module.error();
+  std::vector<std::span<const uint8_t>> objects(code.objects.begin(),
+                                                code.objects.end());
+  auto image =
+      PrelinkObjects(objects, module->functions.size(), RuntimeSymbols());
+  if (!image) return image.error();
+  PutField(out, SerializeImage(*image));
   const uint64_t size = out.size();
   std::memcpy(out.data() + 16, &size, 8);
   const uint64_t sum =
@@ -279,23 +281,16 @@ Result<ArtifactInfo> ReadArtifact(std::span<const uint8_t> bytes,
     return Invalid("corrupted (checksum mismatch)");
   ArtifactInfo info;
   Reader r(bytes);
-  std::span<const uint8_t> cpu_words, sha, count;
+  std::span<const uint8_t> cpu_words, sha;
   if (!r.Text(info.weft_version) || !r.Text(info.triple) || !r.Text(info.cpu) ||
       !r.Text(info.cpu_features) || !r.Field(cpu_words) ||
       !r.Text(info.options) || !r.Field(sha) || !r.Field(info.meta) ||
-      !r.Field(count) || cpu_words.size() != info.built_on.words.size() * 4 ||
-      sha.size() != 32 || count.size() != 8)
+      !r.Field(info.image) ||
+      cpu_words.size() != info.built_on.words.size() * 4 || sha.size() != 32)
     return Invalid("damaged (bad field layout)");
   std::memcpy(info.built_on.words.data(), cpu_words.data(), cpu_words.size());
   std::memcpy(info.wasm_sha.data(), sha.data(), 32);
-  const uint64_t n = GetU64(count.data());
-  if (n == 0 || n > 4096) return Invalid("damaged (bad object count)");
-  for (uint64_t i = 0; i < n; ++i) {
-    std::span<const uint8_t> obj;
-    if (!r.Field(obj)) return Invalid("damaged (bad object layout)");
-    info.objects.push_back(obj);
-  }
-  if (!r.AtEnd()) return Invalid("damaged (bytes after the last object)");
+  if (!r.AtEnd()) return Invalid("damaged (bytes after the code)");
   if (info.weft_version != WeftBuildVersion())
     return Invalid("made by weft " + info.weft_version + ", this is weft " +
                    WeftBuildVersion() + "; compile the module again");
@@ -319,7 +314,9 @@ LoadArtifact(std::span<const uint8_t> bytes, const std::string* options) {
   if (!module) return Invalid("metadata: " + module.error().message);
   if (Status st = Validate(*module); !st)
     return Invalid("metadata: " + st.error().message);
-  auto loaded = LoadNativeModule(std::move(module).value(), info->objects);
+  auto image = ParseImage(info->image);
+  if (!image) return Invalid(image.error().message);
+  auto loaded = LoadNativeModule(std::move(module).value(), *image);
   if (!loaded) return Invalid(loaded.error().message);
   return loaded;
 }

@@ -10,7 +10,8 @@
 //      weft version (with the build id of the executable), target triple,
 //      CPU name, CPU features (LLVM's names), host CPUID words
 //      (native/cpu.h), compile options, SHA-256 of the wasm module, the
-//      metadata module, object count (u64), then each ELF object.
+//      metadata module, the code image (native/loader.h: the objects
+//      prelinked into one position-independent image + its fixups).
 // The metadata module is the wasm module with every custom section dropped
 // and every function body replaced by `unreachable`: enough to instantiate
 // (types, imports, tables, memories, globals, exports, segments) and cheap
@@ -30,11 +31,11 @@
 
 namespace weft::native {
 
-inline constexpr uint32_t kArtifactFormat = 1;
+inline constexpr uint32_t kArtifactFormat = 2;
 // Starts with NUL like a binary module, so nothing takes it for the text
 // format.
 inline constexpr char kArtifactMagic[8] = {'\0', 'W', 'E', 'F',
-                                           'T', 'A', 'O', 'T'};
+                                           'T',  'A', 'O', 'T'};
 
 // What the compiler produced for one module (compile.h).
 struct NativeCode {
@@ -62,7 +63,7 @@ struct ArtifactInfo {
   CpuFeatures built_on;
   Sha256Digest wasm_sha{};
   std::span<const uint8_t> meta;
-  std::vector<std::span<const uint8_t>> objects;
+  std::span<const uint8_t> image; // SerializeImage's blob
 };
 
 // Parses and checks an artifact: magic, format, size, checksum, weft
@@ -71,8 +72,8 @@ struct ArtifactInfo {
 Result<ArtifactInfo> ReadArtifact(std::span<const uint8_t> bytes,
                                   const std::string* options);
 
-// ReadArtifact, then decode + validate the metadata module and link the
-// objects (loader.h). Nothing is executed before every check passed.
+// ReadArtifact, then decode + validate the metadata module and map the
+// image (loader.h). Nothing is executed before every check passed.
 Result<std::shared_ptr<const CompiledModule>>
 LoadArtifact(std::span<const uint8_t> bytes, const std::string* options);
 

@@ -24,6 +24,13 @@ uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
 enum class Area : uint8_t { None, Text, Ro, Rw };
 
+// Where a symbol is: at an offset in the image, a runtime symbol, or an
+// absolute value.
+struct Sym {
+  enum Kind : uint8_t { Internal, External, Absolute } kind = Absolute;
+  uint64_t value = 0; // offset, index in Image::externals, or value
+};
+
 struct Obj {
   std::span<const uint8_t> bytes;
   size_t index = 0;
@@ -33,14 +40,14 @@ struct Obj {
   std::vector<Elf64_Sym> syms;
   const char* str = nullptr;
   size_t str_size = 0;
-  std::vector<Area> area;          // per section
-  std::vector<uint64_t> where;     // per section: offset in its area
-  std::vector<uintptr_t> addr;     // per section, once mapped
-  std::vector<int32_t> got;        // per symbol: GOT slot, -1 none
-  std::vector<int32_t> stub;       // per symbol: stub, -1 none
-  std::vector<uintptr_t> sym_addr; // per symbol, once resolved
-  std::vector<uint8_t> sym_done;
-  std::vector<uint32_t> relas; // SHT_RELA sections to apply
+  std::vector<Area> area;        // per section
+  std::vector<uint64_t> where;   // per section: offset in its area
+  std::vector<uintptr_t> addr;   // per section, once mapped
+  std::vector<int32_t> got;      // per symbol: GOT slot, -1 none
+  std::vector<int32_t> stub;     // per symbol: stub, -1 none
+  std::vector<Sym> sym;          // per symbol, once resolved
+  std::vector<uint8_t> sym_done; // per symbol
+  std::vector<uint32_t> relas;   // SHT_RELA sections to apply
 };
 
 std::string ObjName(const Obj& o) {
@@ -127,7 +134,7 @@ Status ParseObject(Obj& o) {
   o.str_size = o.sh[st.sh_link].sh_size;
   o.got.assign(o.syms.size(), -1);
   o.stub.assign(o.syms.size(), -1);
-  o.sym_addr.assign(o.syms.size(), 0);
+  o.sym.assign(o.syms.size(), Sym{});
   o.sym_done.assign(o.syms.size(), 0);
   // Keep only relocation sections for loaded sections, against this
   // symbol table.
@@ -162,20 +169,24 @@ public:
   Linker(std::vector<Obj>& objs, std::span<const ExternalSymbol> ext)
       : objs_(objs), ext_(ext) {}
 
-  Result<LinkedObjects> Run() {
+  Result<Image> Run(size_t num_entries) {
     WEFT_TRY(Layout());
-    WEFT_TRY(Map());
+    Place();
     WEFT_TRY(CollectGlobals());
     for (Obj& o : objs_)
       for (uint32_t r : o.relas)
         WEFT_TRY(ApplySection(o, r));
-    WEFT_TRY(Protect());
-    code_->stubs = stub_used_;
-    code_->got_slots = got_used_;
-    LinkedObjects out;
-    out.code = std::move(code_);
-    out.symbols = std::move(globals_);
-    return out;
+    img_.stubs = stub_of_.size();
+    img_.got_slots = got_of_.size();
+    img_.entries.resize(num_entries);
+    for (size_t i = 0; i < num_entries; ++i) {
+      auto it = globals_.find("e" + std::to_string(i));
+      if (it == globals_.end() || it->second.kind != Sym::Internal ||
+          it->second.value >= img_.text_size)
+        return LinkError("no entry for function " + std::to_string(i));
+      img_.entries[i] = it->second.value;
+    }
+    return std::move(img_);
   }
 
 private:
@@ -209,41 +220,32 @@ private:
         }
       }
     }
-    const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    const uint64_t page = Image::kPage;
     stub_off_ = AlignUp(size[1], 16);
-    text_size_ = AlignUp(stub_off_ + n_stub_ * kStubSize, page);
+    img_.text_size = AlignUp(stub_off_ + n_stub_ * kStubSize, page);
     got_off_ = AlignUp(size[2], 8);
-    ro_size_ = AlignUp(got_off_ + n_got_ * 8, page);
-    rw_size_ = AlignUp(size[3], page);
-    if (text_size_ + ro_size_ + rw_size_ == 0) text_size_ = page;
+    img_.ro_size = AlignUp(got_off_ + n_got_ * 8, page);
+    const uint64_t rw = AlignUp(size[3], page);
+    const uint64_t total = img_.text_size + img_.ro_size + rw;
+    if (total > (1ull << 32)) return LinkError("code too large");
+    base_[1] = 0;
+    base_[2] = img_.text_size;
+    base_[3] = img_.text_size + img_.ro_size;
+    img_.bytes.assign(total, 0);
     return Status();
   }
 
-  Status Map() {
-    const size_t total = text_size_ + ro_size_ + rw_size_;
-    // MAP_POPULATE: every page is written below; faulting them in as one
-    // batch is cheaper than one fault per page.
-    void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (p == MAP_FAILED) return LinkError("cannot map code");
-    code_ = std::make_shared<LoadedCode>();
-    code_->base = static_cast<uint8_t*>(p);
-    code_->size = total;
-    code_->stubs = n_stub_;
-    code_->got_slots = n_got_;
-    base_[1] = reinterpret_cast<uintptr_t>(p);
-    base_[2] = base_[1] + text_size_;
-    base_[3] = base_[2] + ro_size_;
+  uint8_t* At(uint64_t offset) { return img_.bytes.data() + offset; }
+
+  void Place() {
     for (Obj& o : objs_)
       for (size_t i = 1; i < o.sh.size(); ++i) {
         if (o.area[i] == Area::None) continue;
         o.addr[i] = base_[static_cast<int>(o.area[i])] + o.where[i];
         const Elf64_Shdr& s = o.sh[i];
         if (s.sh_type != SHT_NOBITS && s.sh_size != 0)
-          std::memcpy(reinterpret_cast<void*>(o.addr[i]),
-                      o.bytes.data() + s.sh_offset, s.sh_size);
+          std::memcpy(At(o.addr[i]), o.bytes.data() + s.sh_offset, s.sh_size);
       }
-    return Status();
   }
 
   Status CollectGlobals() {
@@ -268,8 +270,8 @@ private:
     return Status();
   }
 
-  Result<uintptr_t> Defined(const Obj& o, const Elf64_Sym& s) {
-    if (s.st_shndx == SHN_ABS) return uintptr_t{s.st_value};
+  Result<Sym> Defined(const Obj& o, const Elf64_Sym& s) {
+    if (s.st_shndx == SHN_ABS) return Sym{Sym::Absolute, s.st_value};
     if (s.st_shndx == SHN_COMMON || s.st_shndx >= SHN_LORESERVE ||
         s.st_shndx >= o.sh.size())
       return LinkError(ObjName(o) + ": unsupported symbol section");
@@ -277,156 +279,163 @@ private:
       return LinkError(ObjName(o) + ": symbol in a section not loaded");
     if (s.st_value > o.sh[s.st_shndx].sh_size)
       return LinkError(ObjName(o) + ": symbol outside its section");
-    return o.addr[s.st_shndx] + s.st_value;
+    return Sym{Sym::Internal, o.addr[s.st_shndx] + s.st_value};
   }
 
   // Each symbol is resolved once per object (relocations name the same
   // helpers and functions many times).
-  Result<uintptr_t> Resolve(Obj& o, uint32_t k) {
-    if (o.sym_done[k]) return o.sym_addr[k];
+  Result<Sym> Resolve(Obj& o, uint32_t k) {
+    if (o.sym_done[k]) return o.sym[k];
     auto r = ResolveOnce(o, k);
     if (r) {
-      o.sym_addr[k] = *r;
+      o.sym[k] = *r;
       o.sym_done[k] = 1;
     }
     return r;
   }
 
-  Result<uintptr_t> ResolveOnce(const Obj& o, uint32_t k) {
-    if (k == 0) return uintptr_t{0};
+  Result<Sym> ResolveOnce(const Obj& o, uint32_t k) {
+    if (k == 0) return Sym{};
     const Elf64_Sym& s = o.syms[k];
     if (s.st_shndx != SHN_UNDEF) return Defined(o, s);
     const char* name = NameAt(o.str, o.str_size, s.st_name);
     if (name == nullptr) return LinkError(ObjName(o) + ": bad symbol name");
     if (auto it = globals_.find(name); it != globals_.end()) return it->second;
+    for (size_t i = 0; i < img_.externals.size(); ++i)
+      if (img_.externals[i] == name) return Sym{Sym::External, i};
     for (const ExternalSymbol& e : ext_)
-      if (std::strcmp(e.name, name) == 0)
-        return reinterpret_cast<uintptr_t>(e.addr);
-    if (ELF64_ST_BIND(s.st_info) == STB_WEAK) return uintptr_t{0};
+      if (std::strcmp(e.name, name) == 0) {
+        img_.externals.push_back(name);
+        return Sym{Sym::External, img_.externals.size() - 1};
+      }
+    if (ELF64_ST_BIND(s.st_info) == STB_WEAK) return Sym{};
     return LinkError(std::string("undefined symbol ") + name);
   }
 
-  // One GOT slot and one stub per target address, however many objects
-  // and symbols name it (the reserved areas are upper bounds).
-  uintptr_t GotSlot(Obj&, uint32_t, uintptr_t s) {
-    auto [it, fresh] = got_of_.emplace(s, 0);
+  // Writes the 64-bit value of `s` (+ addend) at `at`, with the fixup it
+  // needs.
+  void Put64(uint64_t at, const Sym& s, int64_t addend) {
+    uint64_t v = s.value + uint64_t(addend);
+    if (s.kind == Sym::External) {
+      v = uint64_t(addend);
+      img_.fixups.push_back(
+          {at, Image::kSymbol, static_cast<uint32_t>(s.value)});
+    } else if (s.kind == Sym::Internal) {
+      img_.fixups.push_back({at, Image::kRelative, 0});
+    }
+    std::memcpy(At(at), &v, 8);
+  }
+
+  // One GOT slot and one stub per target, however many objects and
+  // relocations name it (the reserved areas are upper bounds).
+  uint64_t GotSlot(const Sym& s) {
+    auto [it, fresh] = got_of_.emplace(Key(s), 0);
     if (!fresh) return it->second;
-    const uintptr_t slot = base_[2] + got_off_ + 8 * uint64_t(got_used_++);
-    std::memcpy(reinterpret_cast<void*>(slot), &s, 8);
+    const uint64_t slot =
+        base_[2] + got_off_ + 8 * uint64_t(got_of_.size() - 1);
+    Put64(slot, s, 0);
     it->second = slot;
     return slot;
   }
 
-  uintptr_t Stub(Obj&, uint32_t, uintptr_t s) {
-    auto [it, fresh] = stub_of_.emplace(s, 0);
+  uint64_t Stub(const Sym& s) {
+    auto [it, fresh] = stub_of_.emplace(Key(s), 0);
     if (!fresh) return it->second;
-    const uintptr_t at =
-        base_[1] + stub_off_ + kStubSize * uint64_t(stub_used_++);
+    const uint64_t at =
+        base_[1] + stub_off_ + kStubSize * uint64_t(stub_of_.size() - 1);
+    const uint8_t code[kStubSize] = {
+        0xFF, 0x25, 0, 0, 0, 0, 0,    0,
+        0,    0,    0, 0, 0, 0, 0xCC, 0xCC}; // jmp *[rip]
+    std::memcpy(At(at), code, kStubSize);
+    Put64(at + 6, s, 0);
     it->second = at;
-    uint8_t code[kStubSize] = {0xFF, 0x25, 0, 0, 0, 0}; // jmp *[rip+0]
-    std::memcpy(code + 6, &s, 8);
-    code[14] = code[15] = 0xCC;
-    std::memcpy(reinterpret_cast<void*>(at), code, kStubSize);
     return at;
+  }
+
+  static uint64_t Key(const Sym& s) {
+    return (uint64_t(s.kind) << 62) ^ s.value;
   }
 
   Status ApplySection(Obj& o, uint32_t r) {
     const Elf64_Shdr& rs = o.sh[r];
     const Elf64_Shdr& target = o.sh[rs.sh_info];
-    const uintptr_t sec = o.addr[rs.sh_info];
+    const uint64_t sec = o.addr[rs.sh_info];
     const size_t count = rs.sh_size / sizeof(Elf64_Rela);
-    const uintptr_t got = base_[2] + got_off_;
+    const int64_t got = int64_t(base_[2] + got_off_);
     for (size_t i = 0; i < count; ++i) {
       const Elf64_Rela rel = RelaAt(o, r, i);
       const uint32_t k = ELF64_R_SYM(rel.r_info);
       const uint32_t type = ELF64_R_TYPE(rel.r_info);
       if (type == R_X86_64_NONE) continue;
-      const unsigned width =
-          (type == R_X86_64_64 || type == R_X86_64_PC64 ||
-           type == R_X86_64_GOTPC64 || type == R_X86_64_GOTOFF64 ||
-           type == R_X86_64_GOTPCREL64)
-              ? 8
-              : 4;
+      const bool wide = type == R_X86_64_64 || type == R_X86_64_PC64 ||
+                        type == R_X86_64_GOTPC64 || type == R_X86_64_GOTOFF64 ||
+                        type == R_X86_64_GOTPCREL64;
+      const unsigned width = wide ? 8 : 4;
       if (rel.r_offset > target.sh_size ||
           target.sh_size - rel.r_offset < width)
         return LinkError(ObjName(o) + ": relocation outside its section");
       auto sr = Resolve(o, k);
       if (!sr) return sr.error();
-      const uintptr_t S = *sr;
+      const Sym S = *sr;
       const int64_t A = rel.r_addend;
-      const uintptr_t P = sec + rel.r_offset;
+      const uint64_t P = sec + rel.r_offset;
+      auto pcrel = [&]() -> Result<int64_t> {
+        if (S.kind == Sym::Internal) return int64_t(S.value) + A - int64_t(P);
+        if (S.kind == Sym::External) return int64_t(Stub(S)) + A - int64_t(P);
+        return LinkError(ObjName(o) +
+                         ": PC-relative reference to an absolute symbol");
+      };
       int64_t v = 0;
-      bool pc32 = false, abs32 = false, s32 = false;
       switch (type) {
-      case R_X86_64_64: v = int64_t(S + A); break;
-      case R_X86_64_PC64: v = int64_t(S + A - P); break;
+      case R_X86_64_64:
+        Put64(P, S, A);
+        ++img_.relocations;
+        continue;
+      case R_X86_64_PC64:
       case R_X86_64_PC32:
       case R_X86_64_PLT32: {
-        v = int64_t(S + A - P);
-        if ((v < INT32_MIN || v > INT32_MAX) && o.stub[k] >= 0)
-          v = int64_t(Stub(o, k, S) + A - P);
-        pc32 = true;
+        auto pv = pcrel();
+        if (!pv) return pv.error();
+        v = *pv;
         break;
       }
       case R_X86_64_GOTPCREL:
       case R_X86_64_GOTPCRELX:
       case R_X86_64_REX_GOTPCRELX:
-        v = int64_t(GotSlot(o, k, S) + A - P);
-        pc32 = true;
-        break;
-      case R_X86_64_GOTPCREL64: v = int64_t(GotSlot(o, k, S) + A - P); break;
+      case R_X86_64_GOTPCREL64: v = int64_t(GotSlot(S)) + A - int64_t(P); break;
       case R_X86_64_GOTPC32:
-        v = int64_t(got + A - P);
-        pc32 = true;
-        break;
-      case R_X86_64_GOTPC64: v = int64_t(got + A - P); break;
-      case R_X86_64_GOTOFF64: v = int64_t(S + A - got); break;
-      case R_X86_64_32:
-        v = int64_t(S + A);
-        abs32 = true;
-        break;
-      case R_X86_64_32S:
-        v = int64_t(S + A);
-        s32 = true;
+      case R_X86_64_GOTPC64: v = got + A - int64_t(P); break;
+      case R_X86_64_GOTOFF64:
+        if (S.kind != Sym::Internal)
+          return LinkError(ObjName(o) + ": GOTOFF64 to a runtime symbol");
+        v = int64_t(S.value) + A - got;
         break;
       default:
         return LinkError(ObjName(o) + ": unsupported relocation type " +
-                         std::to_string(type));
+                         std::to_string(type) +
+                         " (not position-independent code?)");
       }
       if (width == 8) {
-        std::memcpy(reinterpret_cast<void*>(P), &v, 8);
+        std::memcpy(At(P), &v, 8);
       } else {
-        if ((pc32 || s32) && (v < INT32_MIN || v > INT32_MAX))
+        if (v < INT32_MIN || v > INT32_MAX)
           return LinkError(ObjName(o) + ": relocation out of range");
-        if (abs32 && (v < 0 || v > int64_t(UINT32_MAX)))
-          return LinkError(ObjName(o) + ": relocation out of range");
-        const uint32_t w = static_cast<uint32_t>(v);
-        std::memcpy(reinterpret_cast<void*>(P), &w, 4);
+        const int32_t w = static_cast<int32_t>(v);
+        std::memcpy(At(P), &w, 4);
       }
-      ++code_->relocations;
+      ++img_.relocations;
     }
-    return Status();
-  }
-
-  Status Protect() {
-    uint8_t* p = code_->base;
-    if (text_size_ && mprotect(p, text_size_, PROT_READ | PROT_EXEC) != 0)
-      return LinkError("cannot make code executable");
-    if (ro_size_ && mprotect(p + text_size_, ro_size_, PROT_READ) != 0)
-      return LinkError("cannot protect read-only data");
     return Status();
   }
 
   std::vector<Obj>& objs_;
   std::span<const ExternalSymbol> ext_;
-  std::shared_ptr<LoadedCode> code_;
-  std::unordered_map<std::string_view, uintptr_t> globals_;
-  std::unordered_map<uintptr_t, uintptr_t> got_of_, stub_of_;
-  size_t got_used_ = 0, stub_used_ = 0;
-  uintptr_t base_[4] = {0, 0, 0, 0}; // by Area
+  Image img_;
+  std::unordered_map<std::string_view, Sym> globals_;
+  std::unordered_map<uint64_t, uint64_t> got_of_, stub_of_;
+  uint64_t base_[4] = {0, 0, 0, 0}; // by Area
   size_t n_got_ = 0, n_stub_ = 0;
   uint64_t stub_off_ = 0, got_off_ = 0;
-  uint64_t text_size_ = 0, ro_size_ = 0, rw_size_ = 0;
 };
 
 template <typename F> void* Fn(F* f) { return reinterpret_cast<void*>(f); }
@@ -437,16 +446,157 @@ LoadedCode::~LoadedCode() {
   if (base != nullptr) munmap(base, size);
 }
 
-Result<LinkedObjects>
-LinkObjects(std::span<const std::span<const uint8_t>> objects,
-            std::span<const ExternalSymbol> externals) {
+Result<Image> PrelinkObjects(std::span<const std::span<const uint8_t>> objects,
+                             size_t num_entries,
+                             std::span<const ExternalSymbol> externals) {
   std::vector<Obj> objs(objects.size());
   for (size_t i = 0; i < objects.size(); ++i) {
     objs[i].bytes = objects[i];
     objs[i].index = i;
     WEFT_TRY(ParseObject(objs[i]));
   }
-  return Linker(objs, externals).Run();
+  return Linker(objs, externals).Run(num_entries);
+}
+
+// Blob: "WEFTIMG1", u64 text_size, ro_size, total size, fixup count,
+// external count, entry count; the fixups (u64 offset, u32 kind, u32
+// symbol); the externals (u32 length + name); the entries (u64); zeros to a
+// multiple of 16; the image bytes.
+namespace {
+
+constexpr char kImageMagic[8] = {'W', 'E', 'F', 'T', 'I', 'M', 'G', '1'};
+
+void Put(std::vector<uint8_t>& out, const void* p, size_t n) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  out.insert(out.end(), b, b + n);
+}
+
+} // namespace
+
+std::vector<uint8_t> SerializeImage(const Image& image) {
+  std::vector<uint8_t> out(kImageMagic, kImageMagic + 8);
+  const uint64_t head[6] = {image.text_size,        image.ro_size,
+                            image.bytes.size(),     image.fixups.size(),
+                            image.externals.size(), image.entries.size()};
+  Put(out, head, sizeof head);
+  for (const Image::Fixup& f : image.fixups) {
+    Put(out, &f.offset, 8);
+    Put(out, &f.kind, 4);
+    Put(out, &f.symbol, 4);
+  }
+  for (const std::string& e : image.externals) {
+    const uint32_t n = static_cast<uint32_t>(e.size());
+    Put(out, &n, 4);
+    Put(out, e.data(), e.size());
+  }
+  for (uint64_t e : image.entries)
+    Put(out, &e, 8);
+  while (out.size() % 16 != 0)
+    out.push_back(0);
+  Put(out, image.bytes.data(), image.bytes.size());
+  return out;
+}
+
+ImageView ViewOf(const Image& image) {
+  ImageView v;
+  v.bytes = image.bytes;
+  v.text_size = image.text_size;
+  v.ro_size = image.ro_size;
+  v.fixups = image.fixups;
+  v.externals = image.externals;
+  v.entries = image.entries;
+  return v;
+}
+
+Result<ImageView> ParseImage(std::span<const uint8_t> blob) {
+  const Error bad = LinkError("damaged code image");
+  size_t pos = 0;
+  auto take = [&](void* out, size_t n) {
+    if (blob.size() - pos < n) return false;
+    std::memcpy(out, blob.data() + pos, n);
+    pos += n;
+    return true;
+  };
+  char magic[8];
+  uint64_t head[6];
+  if (!take(magic, 8) || std::memcmp(magic, kImageMagic, 8) != 0 ||
+      !take(head, sizeof head))
+    return bad;
+  ImageView v;
+  v.text_size = head[0];
+  v.ro_size = head[1];
+  const uint64_t total = head[2];
+  const uint64_t page = Image::kPage;
+  if (v.text_size % page || v.ro_size % page || total % page ||
+      v.text_size > total || v.ro_size > total - v.text_size ||
+      head[3] > blob.size() / 16 || head[4] > blob.size() / 4 ||
+      head[5] > blob.size() / 8)
+    return bad;
+  v.fixups.resize(head[3]);
+  for (Image::Fixup& f : v.fixups) {
+    if (!take(&f.offset, 8) || !take(&f.kind, 4) || !take(&f.symbol, 4))
+      return bad;
+    if (f.offset > total || total - f.offset < 8 || f.kind > 1 ||
+        (f.kind == Image::kSymbol && f.symbol >= head[4]))
+      return bad;
+  }
+  v.externals.resize(head[4]);
+  for (std::string& e : v.externals) {
+    uint32_t n = 0;
+    if (!take(&n, 4) || blob.size() - pos < n) return bad;
+    e.assign(reinterpret_cast<const char*>(blob.data() + pos), n);
+    pos += n;
+  }
+  v.entries.resize(head[5]);
+  for (uint64_t& e : v.entries)
+    if (!take(&e, 8) || e >= v.text_size) return bad;
+  pos = (pos + 15) & ~size_t{15};
+  if (pos > blob.size() || blob.size() - pos != total) return bad;
+  v.bytes = blob.subspan(pos);
+  return v;
+}
+
+Result<std::shared_ptr<LoadedCode>> LoadImage(const ImageView& image,
+                                              std::vector<void*>& entries) {
+  // The runtime symbols first: an unknown name loads nothing.
+  const std::span<const ExternalSymbol> table = RuntimeSymbols();
+  std::vector<uint64_t> addr(image.externals.size());
+  for (size_t i = 0; i < image.externals.size(); ++i) {
+    const ExternalSymbol* found = nullptr;
+    for (const ExternalSymbol& e : table)
+      if (image.externals[i] == e.name) found = &e;
+    if (found == nullptr)
+      return LinkError("undefined symbol " + image.externals[i]);
+    addr[i] = reinterpret_cast<uint64_t>(found->addr);
+  }
+  const size_t total = image.bytes.size();
+  if (total == 0) return std::make_shared<LoadedCode>(); // no functions
+  // MAP_POPULATE: every page is written below; faulting them in as one
+  // batch is cheaper than one fault per page.
+  void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (p == MAP_FAILED) return LinkError("cannot map code");
+  auto code = std::make_shared<LoadedCode>();
+  code->base = static_cast<uint8_t*>(p);
+  code->size = total;
+  std::memcpy(p, image.bytes.data(), total);
+  const uint64_t base = reinterpret_cast<uint64_t>(p);
+  for (const Image::Fixup& f : image.fixups) {
+    uint64_t v;
+    std::memcpy(&v, code->base + f.offset, 8);
+    v += f.kind == Image::kRelative ? base : addr[f.symbol];
+    std::memcpy(code->base + f.offset, &v, 8);
+  }
+  if (image.text_size &&
+      mprotect(p, image.text_size, PROT_READ | PROT_EXEC) != 0)
+    return LinkError("cannot make code executable");
+  if (image.ro_size &&
+      mprotect(code->base + image.text_size, image.ro_size, PROT_READ) != 0)
+    return LinkError("cannot protect read-only data");
+  entries.resize(image.entries.size());
+  for (size_t i = 0; i < image.entries.size(); ++i)
+    entries[i] = code->base + image.entries[i];
+  return code;
 }
 
 std::span<const ExternalSymbol> RuntimeSymbols() {
@@ -494,23 +644,30 @@ std::span<const ExternalSymbol> RuntimeSymbols() {
 }
 
 Result<std::shared_ptr<const CompiledModule>>
+LoadNativeModule(Module module, const ImageView& image) {
+  if (image.entries.size() != module.functions.size())
+    return LinkError("the code has " + std::to_string(image.entries.size()) +
+                     " functions, the module " +
+                     std::to_string(module.functions.size()));
+  std::vector<void*> entries;
+  auto code = LoadImage(image, entries);
+  if (!code) return code.error();
+  auto jm = std::make_shared<jit::JitModule>();
+  jm->entries.resize(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i)
+    jm->entries[i] = reinterpret_cast<jit::EntryFn>(entries[i]);
+  jm->mod = std::move(module);
+  jm->keepalive = std::move(*code);
+  return std::shared_ptr<const CompiledModule>(std::move(jm));
+}
+
+Result<std::shared_ptr<const CompiledModule>>
 LoadNativeModule(Module module,
                  std::span<const std::span<const uint8_t>> objects) {
-  auto linked = LinkObjects(objects, RuntimeSymbols());
-  if (!linked) return linked.error();
-  auto jm = std::make_shared<jit::JitModule>();
-  jm->entries.resize(module.functions.size());
-  std::string name;
-  for (size_t i = 0; i < module.functions.size(); ++i) {
-    name = "e" + std::to_string(i);
-    auto it = linked->symbols.find(name);
-    if (it == linked->symbols.end())
-      return LinkError("no entry for function " + std::to_string(i));
-    jm->entries[i] = reinterpret_cast<jit::EntryFn>(it->second);
-  }
-  jm->mod = std::move(module);
-  jm->keepalive = std::move(linked->code);
-  return std::shared_ptr<const CompiledModule>(std::move(jm));
+  auto image =
+      PrelinkObjects(objects, module.functions.size(), RuntimeSymbols());
+  if (!image) return image.error();
+  return LoadNativeModule(std::move(module), ViewOf(*image));
 }
 
 } // namespace weft::native

@@ -1,31 +1,34 @@
-// Our own loader for the compiled tier's code: links the ELF x86-64
-// relocatable objects LLVM emits for one module (one per partition, see
-// compile.h) into one private mapping of the process, the way `ld` and
-// `ld.so` would but for exactly this kind of code, with no dynamic linker
-// and no LLVM involved:
-//  - the allocated sections are copied into one anonymous mapping: code,
-//    then read-only data, then writable data (each page-aligned);
-//  - symbols are resolved against every object of the set first (calls
-//    between partitions), then against a name table (the weft_rt_* helpers
-//    and the few libc/libm functions LLVM may call: memcpy, fmod, ...);
+// Our own linker/loader for the compiled tier's code, in two halves:
+//
+// PrelinkObjects (when an artifact is written, or before an in-process
+// load): links the ELF x86-64 relocatable objects LLVM emits for one module
+// (one per partition, see compile.h) into one position-independent image,
+// the way `ld` would but for exactly this kind of code:
+//  - the allocated sections are laid out as code | read-only data + GOT |
+//    writable data, each part a multiple of 4 KiB;
+//  - symbols resolve against every object of the set first (calls between
+//    partitions), then against a name table (RuntimeSymbols: the weft_rt_*
+//    helpers and the few libc/libm functions LLVM may call);
 //  - the relocations LLVM emits for position-independent x86-64 code are
-//    applied (64, PC32, PLT32, GOTPCREL[X], REX_GOTPCRELX, PC64, 32/32S,
-//    GOTPC32/64, GOTOFF64); a call or PC-relative reference to a far symbol
-//    (the helpers live in the weft executable, gigabytes away) goes through
-//    a 16-byte stub `jmp *[rip]` in the mapping, a GOT reference through an
-//    8-byte slot in its read-only part, both within +-2 GiB of the code;
-//  - then code becomes read+execute, read-only data read-only.
-// Every offset, index and size read from an object is checked against the
-// object first: a damaged object is an Error, never a wild write. .eh_frame
-// is not loaded (nothing unwinds through generated code).
+//    applied (64, PC32, PLT32, PC64, GOTPCREL, GOTPCRELX, REX_GOTPCRELX,
+//    GOTPCREL64, GOTPC32/64, GOTOFF64). A reference to a runtime symbol
+//    goes through a 16-byte stub `jmp *[rip]; .quad addr` (calls) or an
+//    8-byte GOT slot, one per symbol, both inside the image: what is left
+//    is a short list of fixups (write the address of runtime symbol N here;
+//    add the load address here).
+// Every offset, index and size read from an object is checked first: a
+// damaged object is an Error, never a wild write. .eh_frame is not loaded
+// (nothing unwinds through generated code).
+//
+// LoadImage (every run): one anonymous mapping, a copy of the image, the
+// fixups (addresses of this process's helpers), then code read+execute and
+// read-only data read-only. No symbol lookup, no relocation processing.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "runtime/runtime.h"
@@ -37,6 +40,44 @@ struct ExternalSymbol {
   void* addr;
 };
 
+// The helpers and libc/libm functions compiled code may reference.
+std::span<const ExternalSymbol> RuntimeSymbols();
+
+struct Image {
+  static constexpr uint64_t kPage = 4096;
+  enum FixupKind : uint32_t { kRelative = 0, kSymbol = 1 };
+  struct Fixup {
+    uint64_t offset; // of a 64-bit value in the image
+    uint32_t kind;   // kRelative: += load address; kSymbol: += symbol address
+    uint32_t symbol; // index in `externals`
+  };
+  std::vector<uint8_t> bytes; // code | read-only | writable
+  uint64_t text_size = 0, ro_size = 0;
+  std::vector<Fixup> fixups;
+  std::vector<std::string> externals;
+  std::vector<uint64_t> entries; // offset of e<i> per defined function
+  size_t relocations = 0, stubs = 0, got_slots = 0; // statistics
+};
+
+// Links `objects` into an image whose entries are e0 .. e<num_entries-1>.
+// Undefined symbols must be in `externals` (by name).
+Result<Image> PrelinkObjects(std::span<const std::span<const uint8_t>> objects,
+                             size_t num_entries,
+                             std::span<const ExternalSymbol> externals);
+
+// An image as stored in an artifact, and back (checked: sizes, fixups,
+// entries; a damaged blob is an Error).
+std::vector<uint8_t> SerializeImage(const Image& image);
+struct ImageView {
+  std::span<const uint8_t> bytes;
+  uint64_t text_size = 0, ro_size = 0;
+  std::vector<Image::Fixup> fixups;
+  std::vector<std::string> externals;
+  std::vector<uint64_t> entries;
+};
+Result<ImageView> ParseImage(std::span<const uint8_t> blob);
+ImageView ViewOf(const Image& image);
+
 // The linked code of one module: owns the mapping.
 class LoadedCode {
 public:
@@ -47,28 +88,16 @@ public:
 
   uint8_t* base = nullptr;
   size_t size = 0;
-  size_t relocations = 0; // applied
-  size_t stubs = 0;
-  size_t got_slots = 0;
 };
 
-struct LinkedObjects {
-  std::shared_ptr<LoadedCode> code;
-  // Global symbols defined by the objects. The keys point into the objects'
-  // bytes: valid only while those are.
-  std::unordered_map<std::string_view, uintptr_t> symbols;
-};
+// Maps an image (see above); `entries` receives the address of each entry.
+Result<std::shared_ptr<LoadedCode>> LoadImage(const ImageView& image,
+                                              std::vector<void*>& entries);
 
-// Links `objects` (resolving what they leave undefined in `externals`).
-Result<LinkedObjects>
-LinkObjects(std::span<const std::span<const uint8_t>> objects,
-            std::span<const ExternalSymbol> externals);
-
-// The helpers and libc/libm functions compiled code may reference.
-std::span<const ExternalSymbol> RuntimeSymbols();
-
-// The compiled tier's CompiledModule for `module` from its objects: links
-// them and finds the entry `e<i>` of every defined function.
+// The compiled tier's CompiledModule for `module` from its image.
+Result<std::shared_ptr<const CompiledModule>>
+LoadNativeModule(Module module, const ImageView& image);
+// From objects: PrelinkObjects with RuntimeSymbols, then the above.
 Result<std::shared_ptr<const CompiledModule>>
 LoadNativeModule(Module module,
                  std::span<const std::span<const uint8_t>> objects);

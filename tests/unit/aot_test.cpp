@@ -71,10 +71,19 @@ TEST(Loader, PartitionsLinkAcrossObjectsAndMatchTheInterpreter) {
     EXPECT_EQ(code->objects.size(), parts);
     std::vector<std::span<const uint8_t>> objs(code->objects.begin(),
                                                code->objects.end());
-    auto linked = native::LinkObjects(objs, native::RuntimeSymbols());
-    ASSERT_TRUE(linked.ok()) << linked.error().message;
-    EXPECT_GT(linked->code->relocations, 0u);
-    EXPECT_GT(linked->code->stubs, 0u); // helpers are far away
+    const size_t nfuncs = Decode(wasm).value().functions.size();
+    auto image = native::PrelinkObjects(objs, nfuncs, native::RuntimeSymbols());
+    ASSERT_TRUE(image.ok()) << image.error().message;
+    EXPECT_GT(image->relocations, 0u);
+    EXPECT_GT(image->stubs, 0u); // calls to the helpers
+    EXPECT_EQ(image->entries.size(), nfuncs);
+    // What is left for load time: helper addresses only (one fixup per
+    // stub or GOT slot), no relocation.
+    EXPECT_LE(image->fixups.size(), image->stubs + image->got_slots);
+    auto back = native::ParseImage(native::SerializeImage(*image));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->entries, image->entries);
+    EXPECT_EQ(back->externals, image->externals);
     auto native = CompileModuleNative(engine, Decode(wasm).value(), opt);
     ASSERT_TRUE(native.ok()) << native.error().message;
     Store s1(engine), s2(engine);
@@ -102,14 +111,14 @@ TEST(Loader, PartitionsLinkAcrossObjectsAndMatchTheInterpreter) {
 TEST(Loader, RejectsObjectsItCannotLink) {
   const std::vector<uint8_t> junk(200, 0x41);
   std::vector<std::span<const uint8_t>> objs{junk};
-  auto r = native::LinkObjects(objs, native::RuntimeSymbols());
+  auto r = native::PrelinkObjects(objs, 0, native::RuntimeSymbols());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("not an x86-64 ELF"), std::string::npos);
   // A real object with an unresolvable helper: no runtime symbols.
   auto code = CompileToObjects(test::Wat(kModule));
   ASSERT_TRUE(code.ok());
   std::vector<std::span<const uint8_t>> real{code->objects[0]};
-  auto u = native::LinkObjects(real, {});
+  auto u = native::PrelinkObjects(real, 0, {});
   ASSERT_FALSE(u.ok());
   EXPECT_NE(u.error().message.find("undefined symbol weft_rt_"),
             std::string::npos)
@@ -118,7 +127,20 @@ TEST(Loader, RejectsObjectsItCannotLink) {
   std::vector<uint8_t> cut(code->objects[0].begin(),
                            code->objects[0].begin() + 100);
   std::vector<std::span<const uint8_t>> c{cut};
-  EXPECT_FALSE(native::LinkObjects(c, native::RuntimeSymbols()).ok());
+  EXPECT_FALSE(native::PrelinkObjects(c, 0, native::RuntimeSymbols()).ok());
+  // An image naming a symbol the runtime does not have loads nothing.
+  auto image = native::PrelinkObjects(real, 0, native::RuntimeSymbols());
+  ASSERT_TRUE(image.ok());
+  ASSERT_FALSE(image->externals.empty());
+  image->externals[0] = "system";
+  std::vector<void*> entries;
+  auto l = native::LoadImage(native::ViewOf(*image), entries);
+  ASSERT_FALSE(l.ok());
+  EXPECT_NE(l.error().message.find("undefined symbol system"),
+            std::string::npos);
+  // A fixup outside the image is a damaged image.
+  image->fixups.push_back({image->bytes.size() - 4, 0, 0});
+  EXPECT_FALSE(native::ParseImage(native::SerializeImage(*image)).ok());
 }
 
 // --- artifacts -------------------------------------------------------------
@@ -222,7 +244,7 @@ TEST(Artifact, RefusesDamagedForeignAndHandMadeOnes) {
   EXPECT_TRUE(Has(LoadError(wasm), "not a weft compiled module"));
   std::vector<uint8_t> v = a;
   v[8] = 99;
-  EXPECT_TRUE(Has(LoadError(v), "format 99, this weft reads 1"))
+  EXPECT_TRUE(Has(LoadError(v), "format 99, this weft reads 2"))
       << LoadError(v);
   // Another weft build (field 0), valid checksum.
   EXPECT_TRUE(Has(LoadError(WithField(a, 0, "0.0.1 (build 1234)")),
@@ -255,13 +277,13 @@ TEST(Artifact, RefusesDamagedForeignAndHandMadeOnes) {
   h.resize(32 + 64, 0x5A);
   Reseal(h);
   EXPECT_TRUE(Has(LoadError(h), "damaged")) << LoadError(h);
-  // Hand-made with a valid layout but a junk object: the loader refuses it.
+  // Hand-made with a valid layout but a junk code image: refused.
   std::vector<uint8_t> j = a;
   auto fields = Fields(a);
-  const auto obj = fields.back();
-  std::memset(j.data() + obj.first, 0x90, obj.second);
+  const auto img = fields.back();
+  std::memset(j.data() + img.first, 0x90, img.second);
   Reseal(j);
-  EXPECT_TRUE(Has(LoadError(j), "not an x86-64 ELF")) << LoadError(j);
+  EXPECT_TRUE(Has(LoadError(j), "damaged code image")) << LoadError(j);
   // ... and a junk metadata module (field 7).
   EXPECT_TRUE(Has(LoadError(WithField(a, 7, "\0asm junk")), "metadata"));
 }
@@ -294,7 +316,7 @@ TEST(Cache, StoreHitDamagedAndKeys) {
   ASSERT_TRUE(hit.module);
   // No temporary file left behind.
   size_t files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir.path + "/v1")) {
+  for (auto& e : std::filesystem::directory_iterator(dir.path + "/v2")) {
     EXPECT_EQ(e.path().extension(), ".cwasm");
     ++files;
   }
@@ -401,7 +423,7 @@ TEST(Cli, CacheHitDoesNotRecompileAndDamageIsRepaired) {
   EXPECT_EQ(Count(second.err, "stored"), 0u) << second.err;
   // Damage the one entry: reported, deleted, compiled and stored again.
   std::string entry;
-  for (auto& e : std::filesystem::directory_iterator(dir.path + "/cache/v1"))
+  for (auto& e : std::filesystem::directory_iterator(dir.path + "/cache/v2"))
     if (e.path().extension() == ".cwasm") entry = e.path();
   ASSERT_FALSE(entry.empty());
   std::filesystem::resize_file(entry, 1000);
