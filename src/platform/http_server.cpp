@@ -35,69 +35,75 @@ using Clock = std::chrono::steady_clock;
 
 class Session;
 
-// Runs guests off a worker's I/O thread, so a guest that spins until its
-// timeout holds one guest thread, never the other connections of its
-// worker. Each guest thread has its own WorkerContext (interrupt-clock
-// slot, metrics shard). The queue is per worker: no lock shared by all.
-class GuestRunner {
-public:
-  using Job = std::function<void(WorkerContext&)>;
-  GuestRunner(std::vector<WorkerContext> contexts) : ctx_(std::move(contexts)) {
-    for (size_t i = 0; i < ctx_.size(); ++i)
-      threads_.emplace_back([this, i] { Run(ctx_[i]); });
-  }
-  // Runs the jobs already queued, then joins.
-  ~GuestRunner() {
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_)
-      t.join();
-  }
-  void Post(Job job) {
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      jobs_.push_back(std::move(job));
-    }
-    cv_.notify_one();
-  }
-
-private:
-  void Run(WorkerContext& ctx) {
-    for (;;) {
-      Job job;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job(ctx);
-    }
-  }
-  std::vector<WorkerContext> ctx_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> jobs_;
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
-
+// A worker: one io_context serving its connections, and 1 + guest_threads
+// threads that take turns owning it. The owner runs the connections'
+// handlers and the guests they call, inline (no hand-off to another thread
+// and back: the common short guest costs no context switch). A guest that
+// runs longer than kTakeOverAfter (it spins, or waits in a host call) keeps
+// its thread, but the I/O does not wait for it: the watcher thread hands
+// ownership to an idle thread of the worker, which goes on serving the
+// other connections; the slow guest's response is posted to the new owner
+// and its thread becomes idle. So a hanging guest delays the others for at
+// most ~2 ms, and up to guest_threads guests may hang at once per worker.
+// Each thread has its own WorkerContext (ready instances, memory slots,
+// interrupt-clock slot, metrics shard).
 struct Worker {
   size_t index = 0;
-  asio::io_context ioc{1};
+  // Default concurrency hint: several threads may be inside run_one (the
+  // owner, and a former owner finishing the handler of a slow guest).
+  asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
       guard;
-  std::unordered_set<Session*> sessions; // touched on this worker only
+  std::optional<asio::steady_timer> idle_timer;
+  std::unordered_set<Session*> sessions; // touched by the owner only
   bool draining = false;
   uint64_t next_request = 0;
-  WorkerContext ctx;
-  std::unique_ptr<GuestRunner> guests;
-  std::thread thread;
+  std::vector<WorkerContext> ctx; // one per thread; [0] owns at first
+  std::vector<std::thread> threads;
+
+  // Ownership of the I/O, under own_mu.
+  std::mutex own_mu;
+  std::condition_variable own_cv;
+  bool inline_running = false; // the owner is running a guest
+  bool taken = false;          // ... and ownership was handed on meanwhile
+  Clock::time_point inline_since;
+  bool need_owner = false; // an idle thread should take ownership
+  size_t idle = 0;         // threads waiting for ownership
+  bool stopped = false;    // the io_context ran out of work: exit
+
+  void BeginInline() {
+    std::lock_guard<std::mutex> g(own_mu);
+    inline_running = true;
+    taken = false;
+    inline_since = Clock::now();
+  }
+  // Whether ownership was handed on while the guest ran.
+  bool EndInline() {
+    std::lock_guard<std::mutex> g(own_mu);
+    inline_running = false;
+    return taken;
+  }
+  // Called by the watcher: hands the I/O on when the owner's guest has run
+  // for `after` and an idle thread can take it.
+  void MaybeTakeOver(Clock::time_point now, Clock::duration after) {
+    std::lock_guard<std::mutex> g(own_mu);
+    if (!inline_running || taken || idle == 0 || now - inline_since < after)
+      return;
+    taken = true;
+    need_owner = true;
+    own_cv.notify_one();
+  }
 };
+
+// The calling thread's context and whether it owns its worker's I/O (set
+// by RunWorkerThread); references a former owner must not drop itself (a
+// Session is destroyed by its worker's owner only).
+thread_local WorkerContext* t_ctx = nullptr;
+thread_local bool t_owner = false;
+thread_local std::vector<std::shared_ptr<void>> t_hold;
+
+// A guest running this long on the owner hands the worker's I/O on.
+constexpr auto kTakeOverAfter = std::chrono::milliseconds(1);
 
 struct Shared {
   AppHost* host = nullptr;
@@ -262,35 +268,32 @@ private:
       w.server_port = shared_.server_port;
       w.remote_addr = remote_;
       w.request_id = request_id;
-      // The guest runs on one of the worker's guest threads; the response
-      // is written back here, on the I/O thread. The work guard keeps the
-      // worker's io_context running (a drain waits for it).
+      // The guest runs here, on the worker's owner thread; if it is slow,
+      // another thread takes the I/O over meanwhile (Worker), and the
+      // response goes to that one.
       running_ = true;
-      worker_.guests->Post(
-          [self = shared_from_this(), app = std::move(app), fn,
-           w = std::move(w), t0, fidx, fname = std::move(fname), method, path,
-           request_id,
-           work = std::make_shared<
-               asio::executor_work_guard<asio::io_context::executor_type>>(
-               worker_.ioc.get_executor())](WorkerContext& ctx) mutable {
-            if (ctx.app != app.get()) UseApp(ctx, app);
-            WagiResponse r = InvokeFunction(ctx, *fn, w);
-            // The session's last reference must not stay on this thread:
-            // a Session is destroyed on its worker's I/O thread only (its
-            // destructor touches the worker's session set).
-            asio::io_context& ioc = self->worker_.ioc;
-            asio::post(ioc, [self = std::move(self), r = std::move(r), t0, fidx,
-                             fname = std::move(fname),
-                             method = std::move(method), path = std::move(path),
-                             request_id = std::move(request_id)]() mutable {
-              self->running_ = false;
-              self->Finish(r, t0, fidx, fname, method, path, request_id);
-            });
-            work.reset();
-            // The next instance of the function, made once the response
-            // is on its way.
-            if (!ctx.to_prepare.empty()) PrepareInstances(ctx);
-          });
+      WorkerContext& ctx = *t_ctx;
+      if (ctx.app != app.get()) UseApp(ctx, app);
+      worker_.BeginInline();
+      WagiResponse r = InvokeFunction(ctx, *fn, w);
+      if (!worker_.EndInline()) {
+        running_ = false;
+        Finish(r, t0, fidx, fname, method, path, request_id);
+      } else {
+        t_owner = false;
+        t_hold.push_back(shared_from_this());
+        asio::post(worker_.ioc,
+                   [self = shared_from_this(), r = std::move(r), t0, fidx,
+                    fname = std::move(fname), method = std::move(method),
+                    path = std::move(path),
+                    request_id = std::move(request_id)]() mutable {
+                     self->running_ = false;
+                     self->Finish(r, t0, fidx, fname, method, path, request_id);
+                   });
+      }
+      // The next instance of the function, made once the response is on
+      // its way.
+      if (!ctx.to_prepare.empty()) PrepareInstances(ctx);
       return;
     } else {
       resp.status = 404;
@@ -396,6 +399,64 @@ private:
   bool running_ = false; // a guest is answering the current request
 };
 
+// The loop of each of a worker's threads: wait to own the I/O, then run
+// handlers until ownership is handed on (a slow guest) or the io_context
+// runs out of work (drained).
+void RunWorkerThread(Worker& w, size_t k, const AppHost& host) {
+  t_ctx = &w.ctx[k];
+  t_owner = k == 0;
+  for (;;) {
+    if (!t_owner) {
+      std::unique_lock<std::mutex> lock(w.own_mu);
+      ++w.idle;
+      for (;;) {
+        if (w.stopped) return;
+        if (w.need_owner) {
+          w.need_owner = false;
+          --w.idle;
+          t_owner = true;
+          break;
+        }
+        if (w.own_cv.wait_for(lock, std::chrono::seconds(1)) ==
+            std::cv_status::timeout) {
+          // Idle: let go of an app version that is no longer current (its
+          // ready instances and, once nothing else holds it, the version).
+          lock.unlock();
+          WorkerContext& ctx = *t_ctx;
+          if (ctx.app_ref && ctx.app_ref != host.Current())
+            UseApp(ctx, nullptr);
+          lock.lock();
+        }
+      }
+    }
+    while (t_owner) {
+      if (w.ioc.run_one() == 0) {
+        std::lock_guard<std::mutex> g(w.own_mu);
+        w.stopped = true;
+        w.own_cv.notify_all();
+        return;
+      }
+      if (!t_owner && !t_hold.empty()) {
+        // Dropped by the new owner.
+        asio::post(w.ioc, [hold = std::move(t_hold)] {});
+        t_hold.clear();
+      }
+    }
+  }
+}
+
+// The owner's context lets go of a replaced app version when the worker
+// has been idle for a second (the idle threads do it themselves).
+void ArmIdleTimer(Worker& w, const AppHost& host) {
+  w.idle_timer->expires_after(std::chrono::seconds(1));
+  w.idle_timer->async_wait([&w, &host](beast::error_code ec) {
+    if (ec || w.draining) return;
+    WorkerContext& ctx = *t_ctx;
+    if (ctx.app_ref && ctx.app_ref != host.Current()) UseApp(ctx, nullptr);
+    ArmIdleTimer(w, host);
+  });
+}
+
 } // namespace
 
 int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
@@ -458,21 +519,19 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
     auto w = std::make_unique<Worker>();
     w->index = i;
     w->guard.emplace(w->ioc.get_executor());
-    w->ctx.index = i;
-    UseApp(w->ctx, app);
-    w->ctx.metrics = &metrics;
-    w->ctx.logger = &logger;
-    w->ctx.clock = &clock;
-    std::vector<WorkerContext> guest_ctx(guest_threads);
-    for (size_t k = 0; k < guest_threads; ++k) {
-      WorkerContext& g = guest_ctx[k];
-      g.index = n + i * guest_threads + k;
+    w->idle_timer.emplace(w->ioc);
+    // Thread 0's context uses the worker's shard and clock slot, the
+    // others the guest threads' ones.
+    w->ctx.resize(1 + guest_threads);
+    for (size_t k = 0; k < w->ctx.size(); ++k) {
+      WorkerContext& g = w->ctx[k];
+      g.index = k == 0 ? i : n + i * guest_threads + (k - 1);
       UseApp(g, app);
       g.metrics = &metrics;
       g.logger = &logger;
       g.clock = &clock;
     }
-    w->guests = std::make_unique<GuestRunner>(std::move(guest_ctx));
+    ArmIdleTimer(*w, host);
     workers.push_back(std::move(w));
   }
   // Signals are handled on the main io_context; the workers block them.
@@ -485,9 +544,21 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
     sigset_t old;
     pthread_sigmask(SIG_BLOCK, &set, &old);
     for (auto& w : workers)
-      w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
+      for (size_t k = 0; k < w->ctx.size(); ++k)
+        w->threads.emplace_back(
+            [&wk = *w, k, &host] { RunWorkerThread(wk, k, host); });
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
+  // Hands a worker's I/O on when its owner runs a slow guest.
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  bool watch_stop = false;
+  std::thread watcher([&] {
+    std::unique_lock<std::mutex> lock(watch_mu);
+    while (!watch_cv.wait_for(lock, kTakeOverAfter, [&] { return watch_stop; }))
+      for (auto& w : workers)
+        w->MaybeTakeOver(Clock::now(), kTakeOverAfter);
+  });
 
   size_t next = 0;
   std::function<void()> accept = [&] {
@@ -521,6 +592,7 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
     for (auto& w : workers)
       asio::post(w->ioc, [&wk = *w] {
         wk.draining = true;
+        wk.idle_timer->cancel();
         std::vector<Session*> all(wk.sessions.begin(), wk.sessions.end());
         for (Session* s : all)
           s->StopIfIdle();
@@ -537,9 +609,14 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
   app.reset(); // the version may be replaced; requests pin their own
   main_ioc.run();
   for (auto& w : workers)
-    w->thread.join();
-  for (auto& w : workers)
-    w->guests.reset();
+    for (std::thread& t : w->threads)
+      t.join();
+  {
+    std::lock_guard<std::mutex> g(watch_mu);
+    watch_stop = true;
+  }
+  watch_cv.notify_all();
+  watcher.join();
   logger.Log("info", "stopped", nlohmann::json::object());
   return 0;
 }

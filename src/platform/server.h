@@ -1,7 +1,7 @@
 // `weft serve`'s HTTP/1.1 server (Boost.Beast): N workers, each with its
-// own io_context running its connections and a few guest threads running
-// the guests they call; one acceptor hands new connections to the workers
-// in turn.
+// own io_context running its connections and the guests they call (on the
+// same thread; a slow guest's thread hands the I/O to a spare thread of the
+// worker); one acceptor hands new connections to the workers in turn.
 #pragma once
 
 #include <chrono>
@@ -19,8 +19,9 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 3000; // 0: an ephemeral port (printed when listening)
   size_t workers = 0;   // 0: one per core
-  // Threads per worker that run guests (the worker's thread only does
-  // I/O), so a guest stuck until its timeout delays no other request.
+  // Spare threads per worker: a guest that runs past ~1 ms keeps its
+  // thread while a spare one takes the worker's I/O over, so up to this
+  // many guests stuck until their timeout delay no other request.
   size_t guest_threads = 4;
   size_t max_connections = 10000;
   size_t max_header_bytes = 16 * 1024;      // beyond: 431
