@@ -1,6 +1,10 @@
 #include "native/sha256.h"
 
+#include <cpuid.h>
+#include <immintrin.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace weft::native {
@@ -22,6 +26,66 @@ constexpr uint32_t kK[64] = {
     0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+// The x86 SHA extensions (SHA-NI): 4 message words and 4 rounds per step,
+// the state kept as ABEF / CDGH as the instructions want it. About 5x the
+// portable code; used when CPUID says the CPU has them.
+__attribute__((target("sha,sse4.1"))) void
+BlocksNi(uint32_t h[8], const uint8_t* p, size_t blocks) {
+  const __m128i mask =
+      _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));
+  __m128i s1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4));
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);       // CDAB
+  s1 = _mm_shuffle_epi32(s1, 0x1B);         // EFGH
+  __m128i s0 = _mm_alignr_epi8(tmp, s1, 8); // ABEF
+  s1 = _mm_blend_epi16(s1, tmp, 0xF0);      // CDGH
+  for (; blocks > 0; --blocks, p += 64) {
+    const __m128i abef = s0, cdgh = s1;
+    __m128i w[4];
+    for (int g = 0; g < 16; ++g) {
+      __m128i& cur = w[g & 3];
+      if (g < 4) {
+        cur = _mm_shuffle_epi8(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * g)),
+            mask);
+      } else {
+        // W[g] from W[g-4] (cur), W[g-3], W[g-2], W[g-1].
+        const __m128i m3 = w[(g + 3) & 3], m2 = w[(g + 2) & 3];
+        cur = _mm_sha256msg2_epu32(
+            _mm_add_epi32(_mm_sha256msg1_epu32(cur, w[(g + 1) & 3]),
+                          _mm_alignr_epi8(m3, m2, 4)),
+            m3);
+      }
+      __m128i msg = _mm_add_epi32(
+          cur, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kK + 4 * g)));
+      s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+      msg = _mm_shuffle_epi32(msg, 0x0E);
+      s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(s0, 0x1B);   // FEBA
+  s1 = _mm_shuffle_epi32(s1, 0xB1);    // DCHG
+  s0 = _mm_blend_epi16(tmp, s1, 0xF0); // DCBA
+  s1 = _mm_alignr_epi8(s1, tmp, 8);    // HGFE
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h), s0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), s1);
+}
+
+bool HasShaNi() {
+  static const bool has = [] {
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, nullptr) < 7) return false;
+    __cpuid_count(7, 0, a, b, c, d);
+    const bool sha = b & (1u << 29);
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    const bool sse41 = c & (1u << 19), ssse3 = c & (1u << 9);
+    return sha && sse41 && ssse3 && !std::getenv("WEFT_SHA256_PORTABLE");
+  }();
+  return has;
+}
 
 } // namespace
 
@@ -79,8 +143,16 @@ void Sha256::Update(std::span<const uint8_t> data) {
     p += take;
     n -= take;
     if (buf_len_ < sizeof buf_) return;
-    Block(buf_);
+    if (HasShaNi())
+      BlocksNi(h_, buf_, 1);
+    else
+      Block(buf_);
     buf_len_ = 0;
+  }
+  if (n >= 64 && HasShaNi()) {
+    BlocksNi(h_, p, n / 64);
+    p += n / 64 * 64;
+    n %= 64;
   }
   for (; n >= 64; p += 64, n -= 64)
     Block(p);

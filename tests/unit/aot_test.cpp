@@ -288,6 +288,31 @@ TEST(Artifact, RefusesDamagedForeignAndHandMadeOnes) {
   EXPECT_TRUE(Has(LoadError(WithField(a, 7, "\0asm junk")), "metadata"));
 }
 
+// --- SHA-256 (FIPS 180-4 test vectors; SHA-NI when the CPU has it)
+// ------------
+
+TEST(Sha256, KnownVectors) {
+  auto hex = [](const std::string& s) {
+    return native::Hex(native::Sha256Of(
+        {reinterpret_cast<const uint8_t*>(s.data()), s.size()}));
+  };
+  EXPECT_EQ(hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  // Split updates give the same digest.
+  const std::string m(1000, 'x');
+  native::Sha256 s;
+  for (size_t i = 0; i < m.size(); i += 37)
+    s.Update({reinterpret_cast<const uint8_t*>(m.data()) + i,
+              std::min<size_t>(37, m.size() - i)});
+  EXPECT_EQ(native::Hex(s.Finish()), hex(m));
+}
+
 // --- cache -------------------------------------------------------------------
 
 class TempDir {
