@@ -2,7 +2,11 @@
 // by page as the memory grows, so the base never moves and tiers may cache it.
 // Reservations may come from a MemorySlotPool and go back to it, reset.
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <vector>
 
 #include "runtime/store_impl.h"
 
@@ -13,6 +17,13 @@ namespace {
 // any 32-bit offset stays inside the reservation, so a compiled tier may
 // rely on the guard instead of explicit checks. Costs address space only.
 constexpr uint64_t kReserveBytes = 8ull << 30;
+
+// A released memory of at most this many committed bytes, without an image,
+// is reset by zeroing the pages it touched rather than dropping them: no
+// TLB shoot-down to the other cores, no page faults when it is reused. Its
+// touched pages stay resident while pooled, hence the second bound.
+constexpr uint64_t kZeroScanMaxBytes = 16ull << 20;
+constexpr uint64_t kZeroResidentMaxBytes = 128ull << 10;
 
 std::atomic<uint64_t> g_bytes_in_use{0};
 std::atomic<uint64_t> g_pooled_slots{0};
@@ -102,9 +113,47 @@ MemorySlotPool::Take(uint64_t bytes, const MemoryImage* image) {
   return s;
 }
 
+// Zeroes the resident pages of [base, base + bytes) (anonymous memory) if
+// they are few; false when they are not, or when a page may be in swap
+// (mincore does not see it, so it would keep its contents).
+static bool ZeroTouchedPages(uint8_t* base, uint64_t bytes) {
+  if (bytes == 0) return true;
+  if (bytes > kZeroScanMaxBytes) return false;
+  struct sysinfo si {};
+  if (sysinfo(&si) != 0 || si.totalswap != 0) return false;
+  static const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  const uint64_t pages = (bytes + page - 1) / page;
+  thread_local std::vector<unsigned char> vec;
+  vec.resize(pages);
+  if (mincore(base, bytes, vec.data()) != 0) return false;
+  uint64_t resident = 0;
+  for (unsigned char v : vec)
+    resident += v & 1;
+  if (resident * page > kZeroResidentMaxBytes) return false;
+  for (uint64_t i = 0; i < pages;) {
+    if (!(vec[i] & 1)) {
+      ++i;
+      continue;
+    }
+    uint64_t j = i;
+    while (j < pages && (vec[j] & 1))
+      ++j;
+    std::memset(base + i * page, 0, std::min(j * page, bytes) - i * page);
+    i = j;
+  }
+  return true;
+}
+
 void MemorySlotPool::Give(Slot s) {
-  // Drops every page the memory touched: anonymous pages read as zero
-  // again, the image's as the image (its copy-on-write copies go).
+  // Resets every page the memory touched: anonymous pages read as zero
+  // again (zeroed when few, else dropped), the image's as the image (its
+  // copy-on-write copies dropped).
+  if (free_.size() < max_ && s.image_id == 0 &&
+      ZeroTouchedPages(s.base, s.rw_bytes)) {
+    free_.push_back(s);
+    g_pooled_slots.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   if (free_.size() >= max_ ||
       (s.rw_bytes != 0 && madvise(s.base, s.rw_bytes, MADV_DONTNEED) != 0)) {
     munmap(s.base, kReserveBytes);
