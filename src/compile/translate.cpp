@@ -8,6 +8,8 @@
 // unreachable is skipped up to the end of its block.
 #include "compile/translate.h"
 
+#include <sys/resource.h>
+
 #include <array>
 #include <cmath>
 #include <cstdlib>
@@ -159,8 +161,9 @@ private:
 
 class ModuleTranslator {
 public:
-  ModuleTranslator(const Module& m, llvm::LLVMContext& c)
-      : m(m), C(c), lm(std::make_unique<llvm::Module>("wasm", c)) {}
+  ModuleTranslator(const Module& m, llvm::LLVMContext& c,
+                   const TranslateOptions& o)
+      : m(m), C(c), options(o), lm(std::make_unique<llvm::Module>("wasm", c)) {}
 
   Type* T(ValType t) {
     switch (t) {
@@ -231,6 +234,8 @@ public:
     b.CreateCondBr(b.CreateIsNull(ctx), query, run);
     b.SetInsertPoint(query);
     b.CreateStore(funcs[i], slots);
+    b.CreateStore(b.getInt64(options.explicit_bounds ? kCodeExplicitBounds : 0),
+                  b.CreateConstGEP1_64(b.getInt64Ty(), slots, 1));
     b.CreateRetVoid();
     b.SetInsertPoint(run);
     std::vector<Value*> args{ctx};
@@ -347,6 +352,7 @@ public:
 
   const Module& m;
   llvm::LLVMContext& C;
+  TranslateOptions options;
   std::unique_ptr<llvm::Module> lm;
   std::vector<llvm::Function*> funcs; // by defined index
   // (flag load, branch) of each loop header's interruption check in the
@@ -493,9 +499,15 @@ void FuncTranslator::EndFrame() {
 }
 
 Value* FuncTranslator::Addr(const Instr& in, unsigned bytes) {
-  (void)bytes;
   Value* a = b_.CreateZExt(Pop(), b_.getInt64Ty());
   if (in.b != 0) a = b_.CreateAdd(a, b_.getInt64(in.b));
+  if (mt_.options.explicit_bounds) {
+    // addr + offset + bytes < 2^33: no overflow in 64 bits.
+    Value* end = b_.CreateAdd(a, b_.getInt64(bytes));
+    Value* size =
+        b_.CreateLoad(b_.getInt64Ty(), CtxField(kCtxMemSize, b_.getPtrTy()));
+    TrapIf(b_.CreateICmpUGT(end, size), TrapKind::MemoryOutOfBounds);
+  }
   return b_.CreateGEP(b_.getInt8Ty(), mem_base_, a);
 }
 
@@ -1222,9 +1234,31 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
 
 } // namespace
 
-std::unique_ptr<llvm::Module> Translate(const Module& m, llvm::LLVMContext& c) {
-  ModuleTranslator mt(m, c);
+TranslateOptions DefaultTranslateOptions() {
+  TranslateOptions o;
+  const char* e = std::getenv("WEFT_BOUNDS_CHECKS");
+  const std::string_view mode = e != nullptr ? e : "";
+  if (mode == "explicit") {
+    o.explicit_bounds = true;
+  } else if (mode != "guard") {
+    // The runtime reserves 8 GiB per memory; under a smaller address-space
+    // limit most reservations fail and guard-page code could not run.
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (64ull << 30))
+      o.explicit_bounds = true;
+  }
+  return o;
+}
+
+std::unique_ptr<llvm::Module> Translate(const Module& m, llvm::LLVMContext& c,
+                                        const TranslateOptions& options) {
+  ModuleTranslator mt(m, c, options);
   return mt.Run();
+}
+
+std::unique_ptr<llvm::Module> Translate(const Module& m, llvm::LLVMContext& c) {
+  return Translate(m, c, DefaultTranslateOptions());
 }
 
 } // namespace weft::jit

@@ -162,6 +162,20 @@ JitStoreState& State(Store& store) {
   return static_cast<JitStoreState&>(*s.compiled_state);
 }
 
+// Code compiled for guard pages needs the full reservation; code with
+// explicit bounds checks runs with any (docs/compiled-tier.md).
+bool Runnable(const VMCtx& c) {
+  return (c.code_flags & kCodeExplicitBounds) != 0 || c.mem_reserved == 0 ||
+         c.mem_reserved >= kGuardReservation || c.inst->memories.empty();
+}
+
+std::optional<Trap> NotRunnable() {
+  return Trap{TrapKind::Host,
+              "compiled tier: memory reservation smaller than 8 GiB and the "
+              "code was compiled for guard pages (compile with "
+              "WEFT_BOUNDS_CHECKS=explicit)"};
+}
+
 // Whether generated code may read a std::vector<Ref> as {begin, end}.
 bool VectorIsBeginEnd() {
   static const bool ok = [] {
@@ -199,13 +213,19 @@ VMCtx* CtxFor(Store& store, InstanceImpl* inst) {
   vm.inst = inst;
   vm.store = &store;
   vm.state = &st;
-  // Direct calls into this instance's functions from now on.
+  // Direct calls into this instance's functions from now on (unless its
+  // code cannot run with this memory: see Runnable).
   const Module& mod = inst->tier->module();
+  std::vector<std::pair<FuncInstImpl*, uint64_t>> code;
   for (size_t i = mod.num_imported_funcs; i < inst->funcs.size(); ++i) {
     FuncInstImpl* f = inst->funcs[i];
-    uint64_t addr = 0;
-    reinterpret_cast<EntryFn>(const_cast<void*>(f->code))(nullptr, &addr);
-    f->native_fn = reinterpret_cast<const void*>(addr);
+    uint64_t q[2] = {0, 0};
+    reinterpret_cast<EntryFn>(const_cast<void*>(f->code))(nullptr, q);
+    vm.code_flags = q[1];
+    code.push_back({f, q[0]});
+  }
+  for (auto [f, addr] : code) {
+    f->native_fn = Runnable(vm) ? reinterpret_cast<const void*>(addr) : nullptr;
     f->native_ctx = &vm;
   }
   st.all.push_back(&vm);
@@ -255,6 +275,7 @@ size_t SlotOffset(const std::vector<ValType>& types, size_t i) {
   Activation* act = tl_act;
   if (f->tier_kind == kCompiledTier) {
     VMCtx* callee = CtxFor(store, f->instance);
+    if (!Runnable(*callee)) return NotRunnable();
     act->ctx = callee;
     reinterpret_cast<EntryFn>(const_cast<void*>(f->code))(callee, slots);
     act->ctx = ctx;
@@ -318,11 +339,7 @@ std::optional<Trap> JitModule::Invoke(Store& store, FuncInstImpl* f,
                                       std::span<Value> results) const {
   InstallSignalHandlers();
   VMCtx* ctx = CtxFor(store, f->instance);
-  if (ctx->mem_reserved != 0 && ctx->mem_reserved < (8ull << 30) &&
-      !f->instance->memories.empty())
-    return Trap{TrapKind::Host,
-                "compiled tier: memory reservation smaller than 8 GiB "
-                "(explicit bounds checks are not implemented yet)"};
+  if (!Runnable(*ctx)) return NotRunnable();
   JitStoreState& st = *ctx->state;
   SetStackLimit(st);
   const FuncType& type = f->type();

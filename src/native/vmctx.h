@@ -13,8 +13,9 @@
 //    interpreter's slots). FuncInstImpl::code of a compiled function is its
 //    entry, so calls from other tiers use it. Called with a null VMCtx, an
 //    entry only writes the address of its internal function to slots[0]
-//    (how the runtime learns FuncInstImpl::native_fn without another
-//    symbol lookup).
+//    and the kCode* flags of the module's code to slots[1] (how the runtime
+//    learns FuncInstImpl::native_fn and the code's bounds-check mode
+//    without another symbol lookup).
 //  - call_indirect and calls to imports read FuncInstImpl::native_fn /
 //    native_ctx (set for every function of an instance when its VMCtx is
 //    built) and call the internal function directly; a null native_fn
@@ -49,7 +50,15 @@ struct VMCtx {
   Store* store = nullptr;
   JitStoreState* state = nullptr;
   uint64_t mem_reserved = 0; // bytes of address space at mem_base
+  uint64_t code_flags = 0;   // kCode* of the instance's code
 };
+
+// Code flags (entry query, slots[1]).
+// The code checks every memory access against the memory's size itself:
+// it does not need the 8 GiB guard reservation.
+inline constexpr uint64_t kCodeExplicitBounds = 1;
+// Address space generated code without explicit checks needs at mem_base.
+inline constexpr uint64_t kGuardReservation = 8ull << 30;
 
 inline constexpr unsigned kCtxMemBase = offsetof(VMCtx, mem_base);
 inline constexpr unsigned kCtxMemSize = offsetof(VMCtx, mem_size);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -269,6 +270,64 @@ TEST_F(CompiledTest, OutOfBoundsThroughGuardPages) {
   EXPECT_EQ(I32Of(m, "load", {Value::I32(70000)}), 7u);
   EXPECT_EQ(TrapOf(m, "load", {Value::I32(131072)}),
             "out of bounds memory access");
+}
+
+// Explicit bounds checks (WEFT_BOUNDS_CHECKS=explicit at compile time):
+// the same answers and traps as with guard pages, at every access width,
+// with offsets, after memory.grow, and for SIMD loads/stores.
+TEST_F(CompiledTest, ExplicitBoundsChecks) {
+  const char* wat = R"((module
+    (memory 1 3)
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "load8") (param i32) (result i32)
+      (i32.load8_u offset=7 (local.get 0)))
+    (func (export "load64") (param i32) (result i64) (i64.load (local.get 0)))
+    (func (export "load_off") (param i32) (result i32)
+      (i32.load offset=0xFFFFFFFF (local.get 0)))
+    (func (export "drop") (param i32) (drop (i32.load (local.get 0))))
+    (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+    (func (export "vload") (param i32) (result i32)
+      (i32x4.extract_lane 3 (v128.load (local.get 0))))
+    (func (export "vstore_lane") (param i32)
+      (v128.store32_lane 1 (local.get 0) (v128.const i32x4 1 2 3 4)))
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+    (func (export "sum") (param i32) (result i32) (local i32 i32)
+      (loop $l
+        (local.set 2 (i32.add (local.get 2) (i32.load8_u (local.get 1))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+      (local.get 2))))";
+  setenv("WEFT_BOUNDS_CHECKS", "explicit", 1);
+  Instance* m = Load(wat);
+  unsetenv("WEFT_BOUNDS_CHECKS");
+  ASSERT_NE(m, nullptr);
+  const std::string oob = "out of bounds memory access";
+  ASSERT_FALSE(
+      Call(m, "store", {Value::I32(65532), Value::I32(0x01020304)}).trap);
+  EXPECT_EQ(I32Of(m, "load", {Value::I32(65532)}), 0x01020304u);
+  EXPECT_EQ(TrapOf(m, "load", {Value::I32(65533)}), oob);
+  EXPECT_EQ(TrapOf(m, "load", {Value::I32(0xFFFFFFFFu)}), oob);
+  EXPECT_EQ(I32Of(m, "load8", {Value::I32(65528)}), 0x01u);
+  EXPECT_EQ(TrapOf(m, "load8", {Value::I32(65529)}), oob);
+  EXPECT_EQ(Call(m, "load64", {Value::I32(65528)}).results.at(0).i64,
+            0x0102030400000000ull);
+  EXPECT_EQ(TrapOf(m, "load64", {Value::I32(65529)}), oob);
+  EXPECT_EQ(TrapOf(m, "load_off", {Value::I32(1)}), oob);
+  EXPECT_EQ(TrapOf(m, "drop", {Value::I32(65536)}), oob);
+  EXPECT_EQ(TrapOf(m, "store", {Value::I32(65534), Value::I32(1)}), oob);
+  EXPECT_EQ(I32Of(m, "vload", {Value::I32(65520)}), 0x01020304u);
+  EXPECT_EQ(TrapOf(m, "vload", {Value::I32(65521)}), oob);
+  ASSERT_FALSE(Call(m, "vstore_lane", {Value::I32(65532)}).trap);
+  EXPECT_EQ(I32Of(m, "load", {Value::I32(65532)}), 2u);
+  EXPECT_EQ(TrapOf(m, "vstore_lane", {Value::I32(65533)}), oob);
+  // The store that trapped wrote nothing.
+  EXPECT_EQ(I32Of(m, "load", {Value::I32(65532)}), 2u);
+  EXPECT_EQ(I32Of(m, "sum", {Value::I32(65536)}), 2u);
+  EXPECT_EQ(TrapOf(m, "sum", {Value::I32(65537)}), oob);
+  EXPECT_EQ(I32Of(m, "grow", {Value::I32(1)}), 1u);
+  ASSERT_FALSE(Call(m, "store", {Value::I32(131068), Value::I32(9)}).trap);
+  EXPECT_EQ(I32Of(m, "load", {Value::I32(131068)}), 9u);
+  EXPECT_EQ(TrapOf(m, "load", {Value::I32(131069)}), oob);
 }
 
 TEST_F(CompiledTest, DeepRecursionExhaustsTheStackAndTheStoreSurvives) {
