@@ -16,6 +16,7 @@
 #include "native/cache.h"
 #include "native/loader.h"
 #include "runtime/store_impl.h"
+#include "serve_helper.h"
 #include "wasm/decoder.h"
 #include "wat_helper.h"
 
@@ -488,6 +489,75 @@ TEST(Cli, AutoRunsTheInterpreterOnAMissAndCompilesInTheBackground) {
     if (!hit) usleep(50 * 1000);
   }
   EXPECT_TRUE(hit);
+}
+
+// --- weft serve
+// -------------------------------------------------------------------
+
+const char* kWagi = R"((module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "Content-Type: text/plain\n\nhello\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 32))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+)";
+
+std::string Manifest(const std::string& module) {
+  return "[app]\nname = \"t\"\n[[function]]\nname = \"f\"\nroute = "
+         "\"/f\"\nmodule = \"" +
+         module + "\"\n";
+}
+
+TEST(Serve, AutoCompilesInTheBackgroundAndCachesAndLoadsCwasm) {
+  using weft_serve_test::Request;
+  using weft_serve_test::Server;
+  TempDir dir;
+  const std::string cache = dir.path + "/cache";
+  setenv("WEFT_CACHE_DIR", cache.c_str(), 1);
+  setenv("WEFT_CACHE_LOG", "1", 1);
+  std::filesystem::create_directories(dir.path + "/app");
+  std::ofstream(dir.path + "/app/f.wat") << kWagi;
+  {
+    Server s(dir.path + "/app", Manifest("f.wat"));
+    ASSERT_GT(s.port(), 0) << s.log();
+    EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
+    // The background compile finishes; requests go on (on compiled code).
+    bool ready = false;
+    for (int i = 0; i < 600 && !ready; ++i) {
+      ready = Has(s.log(), "weft: cache: compiled code ready for");
+      if (!ready) usleep(20 * 1000);
+    }
+    EXPECT_TRUE(ready) << s.log();
+    for (int i = 0; i < 4; ++i)
+      EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
+    EXPECT_EQ(s.Stop(), 0);
+    EXPECT_TRUE(Has(s.log(), "weft: cache: miss ")) << s.log();
+  }
+  {
+    // Started again: a hit, no compile.
+    Server s(dir.path + "/app", Manifest("f.wat"));
+    ASSERT_GT(s.port(), 0) << s.log();
+    EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
+    EXPECT_EQ(s.Stop(), 0);
+    EXPECT_TRUE(Has(s.log(), "weft: cache: hit ")) << s.log();
+    EXPECT_FALSE(Has(s.log(), "stored")) << s.log();
+  }
+  {
+    // A .cwasm module, served with no compiler at all.
+    Proc c = Weft("compile " + dir.path + "/app/f.wat");
+    ASSERT_EQ(c.status, 0) << c.err;
+    setenv("WEFT_LLVM_PLUGIN", "/nonexistent", 1);
+    Server s(dir.path + "/app", Manifest("f.cwasm"));
+    unsetenv("WEFT_LLVM_PLUGIN");
+    ASSERT_GT(s.port(), 0) << s.log();
+    EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
+    EXPECT_EQ(s.Stop(), 0);
+  }
+  unsetenv("WEFT_CACHE_DIR");
+  unsetenv("WEFT_CACHE_LOG");
 }
 
 } // namespace
