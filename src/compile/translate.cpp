@@ -56,6 +56,10 @@ Status CheckSupported(const Module& m) {
 
 namespace {
 
+// Leaf functions up to this size skip the stack check (see Run).
+constexpr size_t kLeafMaxLocals = 64;
+constexpr size_t kLeafMaxInstrs = 2000;
+
 // Slot index of value k of `types` (a v128 takes two slots). The plugin
 // does not link the runtime: only its inline SlotCount(ValType) is used.
 uint32_t SlotOffset(const std::vector<ValType>& types, size_t k) {
@@ -126,6 +130,13 @@ private:
   }
   Value* I32(uint64_t v) { return b_.getInt32(static_cast<uint32_t>(v)); }
   Value* Bool(Value* i1) { return b_.CreateZExt(i1, b_.getInt32Ty()); }
+  // An i32 condition as i1: the comparison itself when the value is one
+  // (Bool), so SCEV sees loop exit conditions before any optimization.
+  Value* Truth(Value* v) {
+    if (auto* z = llvm::dyn_cast<llvm::ZExtInst>(v))
+      if (z->getSrcTy()->isIntegerTy(1)) return z->getOperand(0);
+    return b_.CreateICmpNE(v, b_.getInt32(0));
+  }
   // LLVM folds x-0, x*1, x/1, promote(demote(x))... to x, which passes a
   // signaling NaN through where the spec wants an arithmetic NaN. Where a
   // fold is possible (a constant operand; conversions), a NaN result is
@@ -542,8 +553,18 @@ void FuncTranslator::Run() {
   slots_ = b_.CreateAlloca(b_.getInt64Ty(), b_.getInt32(nslots));
   mem_base_ = CtxField(kCtxMemBase, b_.getPtrTy());
   globals_ = CtxField(kCtxGlobals, b_.getPtrTy());
-  CheckStack();
-  CheckInterrupt();
+  // A function without calls runs in bounded time between its loop
+  // headers' checks and cannot recurse: it needs no interruption check at
+  // entry, and when small (bounded frame, within the stack reserve below
+  // the limit) no stack check either. Small leaf functions are the common
+  // target of call_indirect.
+  bool leaf = true;
+  for (const Instr& in : fn_.code)
+    if (in.op == Opcode::Call || in.op == Opcode::CallIndirect) leaf = false;
+  if (!leaf || local_types_.size() > kLeafMaxLocals ||
+      fn_.code.size() > kLeafMaxInstrs)
+    CheckStack();
+  if (!leaf) CheckInterrupt();
 
   Ctl f;
   f.kind = Ctl::Func;
@@ -852,8 +873,7 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
       c.if_params.assign(stack_.begin() + c.height, stack_.end());
       BasicBlock* then_bb = NewBB("then");
       c.else_bb = NewBB("else");
-      b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), then_bb,
-                      c.else_bb);
+      b_.CreateCondBr(Truth(cond), then_bb, c.else_bb);
       b_.SetInsertPoint(then_bb);
     }
     ctl_.push_back(std::move(c));
@@ -876,7 +896,7 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
     dead_ = true;
     break;
   case O::BrIf: {
-    Value* cond = b_.CreateICmpNE(Pop(), b_.getInt32(0));
+    Value* cond = Truth(Pop());
     BasicBlock* cont = NewBB("cont");
     AddIncoming(in.a);
     b_.CreateCondBr(cond, Target(in.a), cont);
@@ -921,7 +941,7 @@ void FuncTranslator::Op(const Instr& in, size_t index) {
     Value* c = Pop();
     Value* y = Pop();
     Value* x = Pop();
-    Push(b_.CreateSelect(b_.CreateICmpNE(c, b_.getInt32(0)), x, y));
+    Push(b_.CreateSelect(Truth(c), x, y));
     break;
   }
   case O::LocalGet:
