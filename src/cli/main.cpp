@@ -188,6 +188,9 @@ int main(int argc, char** argv) {
                    "the background; new requests then use it), compiled "
                    "(compile at start-up) or interp")
       ->capture_default_str();
+  serve->add_flag("--no-access-log", serve_args.no_access_log,
+                  "no log record per request (errors and guest logs are "
+                  "still logged)");
   serve->add_flag("--watch", serve_args.watch,
                   "reload the app when its manifest or a module changes "
                   "(requests in flight finish on the old version; a version "

@@ -55,6 +55,7 @@ int ServeCommand(const ServeArgs& args) {
   namespace fs = std::filesystem;
   platform::ServeOptions options;
   options.workers = args.workers;
+  options.access_log = !args.no_access_log;
   if (!ParseHostPort("--listen", args.listen, options.host, options.port))
     return kExitUsage;
   platform::AdminOptions admin_options;

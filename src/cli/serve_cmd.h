@@ -12,10 +12,11 @@ struct ServeArgs {
   std::string data_dir = ".weft/data";   // KV stores (SQLite files)
   size_t workers = 0;                    // 0: one per core
   std::string request_timeout;           // "10s", "500ms"; empty: the default
-  bool watch = false;        // reload when the manifest or a module changes
-  std::string admin_listen;  // HOST:PORT of the admin API; empty: off
-  std::string outbound_ca;   // extra CA file (PEM) for outbound https://
-  std::string tier = "auto"; // interp, compiled, auto (see tier.h)
+  bool watch = false;         // reload when the manifest or a module changes
+  bool no_access_log = false; // no log record per request
+  std::string admin_listen;   // HOST:PORT of the admin API; empty: off
+  std::string outbound_ca;    // extra CA file (PEM) for outbound https://
+  std::string tier = "auto";  // interp, compiled, auto (see tier.h)
 };
 
 // Returns 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the app cannot

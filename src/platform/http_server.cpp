@@ -315,20 +315,22 @@ private:
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0)
             .count());
     shared_.metrics->Request(worker_.index, fidx, resp.status, ns);
-    nlohmann::json f{{"request_id", request_id},
-                     {"function", fname},
-                     {"method", method},
-                     {"path", path},
-                     {"status", resp.status},
-                     {"duration_ms", static_cast<double>(ns) / 1e6},
-                     {"bytes", bytes},
-                     {"remote", remote_}};
-    shared_.logger->Log("info",
-                        shared_.logger->json()
-                            ? "request"
-                            : method + " " + path + " -> " +
-                                  std::to_string(resp.status),
-                        f);
+    if (shared_.options->access_log) {
+      nlohmann::json f{{"request_id", request_id},
+                       {"function", fname},
+                       {"method", method},
+                       {"path", path},
+                       {"status", resp.status},
+                       {"duration_ms", static_cast<double>(ns) / 1e6},
+                       {"bytes", bytes},
+                       {"remote", remote_}};
+      shared_.logger->Access("info",
+                             shared_.logger->json()
+                                 ? "request"
+                                 : method + " " + path + " -> " +
+                                       std::to_string(resp.status),
+                             f);
+    }
     Write();
   }
 
@@ -607,6 +609,16 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
        {"functions", app->functions.size()},
        {"workers", n}});
   app.reset(); // the version may be replaced; requests pin their own
+  // The access log's buffer is written at least every 100 ms.
+  asio::steady_timer flush_timer(main_ioc);
+  std::function<void()> arm_flush = [&] {
+    flush_timer.expires_after(std::chrono::milliseconds(100));
+    flush_timer.async_wait([&](beast::error_code fec) {
+      logger.Flush();
+      if (!fec && acceptor.is_open()) arm_flush();
+    });
+  };
+  arm_flush();
   main_ioc.run();
   for (auto& w : workers)
     for (std::thread& t : w->threads)

@@ -29,6 +29,8 @@ struct ServeOptions {
   // A request must arrive whole within this time from its first byte
   // (else 408); an idle keep-alive connection is closed after it.
   std::chrono::milliseconds request_timeout{10000};
+  // One log record per request (buffered, see Logger::Access).
+  bool access_log = true;
 };
 
 // Serves `host`'s current app (a new version replaces it while serving,

@@ -6,8 +6,11 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
 
+#include "platform/app.h"
 #include "runtime/runtime.h"
+#include "runtime/store_impl.h"
 
 namespace weft::platform {
 namespace {
@@ -71,8 +74,39 @@ void Logger::AddSecrets(const std::vector<std::string>& values) {
   has_secrets_.store(!secrets_.empty(), std::memory_order_release);
 }
 
-void Logger::Log(std::string_view level, std::string_view msg_in,
-                 const nlohmann::json& fields_in) const {
+void Logger::Log(std::string_view level, std::string_view msg,
+                 const nlohmann::json& fields) const {
+  const std::string line = Format(level, msg, fields);
+  std::lock_guard<std::mutex> g(buf_mu_);
+  if (buf_.empty()) {
+    WriteAll(line);
+    return;
+  }
+  buf_ += line;
+  WriteAll(buf_);
+  buf_.clear();
+}
+
+void Logger::Access(std::string_view level, std::string_view msg,
+                    const nlohmann::json& fields) const {
+  const std::string line = Format(level, msg, fields);
+  std::lock_guard<std::mutex> g(buf_mu_);
+  buf_ += line;
+  if (buf_.size() >= 16 * 1024) {
+    WriteAll(buf_);
+    buf_.clear();
+  }
+}
+
+void Logger::Flush() const {
+  std::lock_guard<std::mutex> g(buf_mu_);
+  if (buf_.empty()) return;
+  WriteAll(buf_);
+  buf_.clear();
+}
+
+std::string Logger::Format(std::string_view level, std::string_view msg_in,
+                           const nlohmann::json& fields_in) const {
   std::string_view msg = msg_in;
   const nlohmann::json* fields_ptr = &fields_in;
   std::string redacted_msg;
@@ -115,7 +149,31 @@ void Logger::Log(std::string_view level, std::string_view msg_in,
   }
   if (!secrets.empty()) Redact(line, secrets);
   line += "\n";
-  WriteAll(line);
+  return line;
+}
+
+void StatusCounts::Add(int status) {
+  if (status <= 0 || status > 0xffff) {
+    other.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const auto want = static_cast<uint16_t>(status);
+  for (size_t i = 0; i < kStatusSlots; ++i) {
+    uint16_t c = code[i].load(std::memory_order_acquire);
+    if (c == 0) {
+      uint16_t expected = 0;
+      if (code[i].compare_exchange_strong(expected, want,
+                                          std::memory_order_acq_rel))
+        c = want;
+      else
+        c = expected; // another thread claimed it meanwhile
+    }
+    if (c == want) {
+      count[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  other.fetch_add(1, std::memory_order_relaxed);
 }
 
 Metrics::Metrics(size_t workers, std::vector<std::string> names)
@@ -142,9 +200,7 @@ size_t Metrics::Slot(const std::string& name) {
 
 void Metrics::Request(size_t worker, size_t function, int status, uint64_t ns) {
   FunctionCounters& c = At(worker, function);
-  if (status >= 0 && status < 600)
-    c.by_status[static_cast<size_t>(status)].fetch_add(
-        1, std::memory_order_relaxed);
+  c.by_status.Add(status);
   const double s = static_cast<double>(ns) / 1e9;
   size_t b = 0;
   while (b < kLatencyBuckets.size() && s > kLatencyBuckets[b])
@@ -177,15 +233,23 @@ std::string Metrics::Render() const {
   out += "# HELP weft_requests_total HTTP requests by function and status "
          "(function=\"\": no function, e.g. 404, /healthz).\n"
          "# TYPE weft_requests_total counter\n";
-  for (size_t f : all)
-    for (size_t st = 100; st < 600; ++st) {
-      uint64_t n = sum(f, [&](const FunctionCounters& c) {
-        return c.by_status[st].load(std::memory_order_relaxed);
-      });
+  for (size_t f : all) {
+    std::map<int, uint64_t> by_status; // -1: other
+    const FunctionCounters* c = slots_[f].load(std::memory_order_acquire);
+    for (size_t w = 0; w < workers_; ++w) {
+      const StatusCounts& s = c[w].by_status;
+      for (size_t i = 0; i < kStatusSlots; ++i)
+        if (uint16_t code = s.code[i].load(std::memory_order_acquire))
+          by_status[code] += s.count[i].load(std::memory_order_relaxed);
+      if (uint64_t o = s.other.load(std::memory_order_relaxed))
+        by_status[-1] += o;
+    }
+    for (const auto& [st, n] : by_status)
       if (n)
         out += "weft_requests_total{function=\"" + label(f) + "\",status=\"" +
-               std::to_string(st) + "\"} " + std::to_string(n) + "\n";
-    }
+               (st < 0 ? std::string("other") : std::to_string(st)) + "\"} " +
+               std::to_string(n) + "\n";
+  }
   out += "# HELP weft_request_duration_seconds Time from a request's last "
          "byte read to its response, by function.\n"
          "# TYPE weft_request_duration_seconds histogram\n";
@@ -249,9 +313,22 @@ std::string Metrics::Render() const {
                                       std::memory_order_relaxed);
                                 })) +
              "\n";
-  out += "# HELP weft_instances_live Guest instances alive now.\n"
+  out += "# HELP weft_instances_live Guest instances running a request "
+         "now.\n"
          "# TYPE weft_instances_live gauge\nweft_instances_live " +
          std::to_string(instances_live.load()) + "\n";
+  out += "# HELP weft_instances_pooled Instances made ready ahead of a "
+         "request (one per function and worker thread that served it).\n"
+         "# TYPE weft_instances_pooled gauge\nweft_instances_pooled " +
+         std::to_string(ReadyInstanceCount()) + "\n";
+  out += "# HELP weft_memory_bytes_in_use Bytes of guest linear memory "
+         "committed (read-write) in live and ready instances.\n"
+         "# TYPE weft_memory_bytes_in_use gauge\nweft_memory_bytes_in_use " +
+         std::to_string(LinearMemoryBytesInUse()) + "\n";
+  out += "# HELP weft_memory_slots_pooled Reset 8 GiB memory reservations "
+         "kept for reuse by the next instances.\n"
+         "# TYPE weft_memory_slots_pooled gauge\nweft_memory_slots_pooled " +
+         std::to_string(PooledMemorySlots()) + "\n";
   out += "# HELP weft_connections_open Client connections open now.\n"
          "# TYPE weft_connections_open gauge\nweft_connections_open " +
          std::to_string(connections_open.load()) + "\n";

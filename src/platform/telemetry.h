@@ -20,12 +20,20 @@ class Logger {
 public:
   // json: one JSON object per line; otherwise "time level message k=v".
   explicit Logger(bool json) : json_(json) {}
+  ~Logger() { Flush(); }
   bool json() const { return json_; }
   // Writes one record with a single write(2) call (lines from several
   // threads do not interleave). `fields` is an object; "time", "level"
   // and "msg" are added.
   void Log(std::string_view level, std::string_view msg,
            const nlohmann::json& fields) const;
+  // The same record for the access log (one per request): kept in a buffer
+  // that is written when it holds 16 KiB, by Flush() (the server calls it
+  // every 100 ms and when it stops) and before any Log record (records
+  // stay in order): one write(2) per many requests instead of one each.
+  void Access(std::string_view level, std::string_view msg,
+              const nlohmann::json& fields) const;
+  void Flush() const;
   // Values never to print (the app's secret variables): from now on every
   // occurrence in a record's message or string fields is written as
   // "[redacted]". Only added to, never removed (a request of an older app
@@ -33,7 +41,11 @@ public:
   void AddSecrets(const std::vector<std::string>& values);
 
 private:
+  std::string Format(std::string_view level, std::string_view msg,
+                     const nlohmann::json& fields) const;
   bool json_;
+  mutable std::mutex buf_mu_;
+  mutable std::string buf_; // access records not written yet
   std::atomic<bool> has_secrets_{false};
   mutable std::mutex secrets_mu_;
   std::vector<std::string> secrets_;
@@ -44,11 +56,24 @@ inline constexpr std::array<double, 14> kLatencyBuckets = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 inline constexpr size_t kTrapKinds = 16;
+inline constexpr size_t kStatusSlots = 12;
+
+// Requests by status, sparse (a function answers few distinct statuses; a
+// 600-slot array per function and worker was most of a deployed function's
+// memory): slot i counts status code[i], a slot's code is claimed on its
+// first request (compare-and-swap, so any thread may count). A status that
+// finds every slot taken counts in `other` (status="other").
+struct StatusCounts {
+  std::array<std::atomic<uint16_t>, kStatusSlots> code{};
+  std::array<std::atomic<uint64_t>, kStatusSlots> count{};
+  std::atomic<uint64_t> other{0};
+  void Add(int status);
+};
 
 // The counters of one function on one worker. Only that worker writes them
 // (relaxed atomics); a scrape sums every worker's.
 struct FunctionCounters {
-  std::array<std::atomic<uint64_t>, 600> by_status{};
+  StatusCounts by_status;
   std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> latency{};
   std::atomic<uint64_t> latency_sum_ns{0};
   std::array<std::atomic<uint64_t>, kTrapKinds> traps{};

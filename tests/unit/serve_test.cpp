@@ -124,8 +124,14 @@ TEST_F(ServeTest, ServesFunctionsAndBuiltins) {
   EXPECT_EQ(k2.body, "ok\n");
 
   // Access log: JSON lines (stderr is a file here), and guest stderr lines
-  // tagged with function and request id.
-  const std::string log = s.log();
+  // tagged with function and request id. Access records are buffered and
+  // written at least every 100 ms.
+  std::string log = s.log();
+  for (int i = 0;
+       i < 200 && log.find("\"path\":\"/counter\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+    log = s.log();
+  }
   EXPECT_NE(log.find("\"msg\":\"request\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"path\":\"/counter\""), std::string::npos);
   std::regex guest_line(
