@@ -86,8 +86,11 @@ int MemFd(const char* name) { return ::memfd_create(name, MFD_CLOEXEC); }
 // Empties a reused stdio memfd: no size, offset 0, no status flags a guest
 // may have set (O_APPEND, O_NONBLOCK) on the description it shared.
 bool ResetFd(int fd) {
-  return ::ftruncate(fd, 0) == 0 && ::lseek(fd, 0, SEEK_SET) == 0 &&
-         ::fcntl(fd, F_SETFL, 0) == 0;
+  // fstat first: truncating an empty memfd still costs a page-cache walk.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  if (st.st_size != 0 && ::ftruncate(fd, 0) != 0) return false;
+  return ::lseek(fd, 0, SEEK_SET) == 0 && ::fcntl(fd, F_SETFL, 0) == 0;
 }
 
 bool WriteFd(int fd, const std::string& data) {
