@@ -418,7 +418,14 @@ void InterruptClock::Run() {
 
 struct WorkerLocal {
   int in = -1, out = -1, err = -1; // host memfds: the guests' stdio
+  // A request used them since they were last emptied (PrepareInstances
+  // empties them off the request path, else the next request does).
+  bool dirty = false;
   MemorySlotPool pool{kPooledSlotsPerWorker};
+  bool Reset() {
+    if (dirty && ResetFd(in) && ResetFd(out) && ResetFd(err)) dirty = false;
+    return !dirty;
+  }
   ~WorkerLocal() {
     for (int fd : {in, out, err})
       if (fd >= 0) ::close(fd);
@@ -563,6 +570,7 @@ void UseApp(WorkerContext& w, std::shared_ptr<App> app) {
 
 void PrepareInstances(WorkerContext& w) {
   w.retired.clear();
+  if (w.local) w.local->Reset(); // on failure the next request reports it
   std::vector<size_t> todo;
   todo.swap(w.to_prepare);
   for (size_t i : todo) {
@@ -641,14 +649,15 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
       if (r) w.retired.push_back(std::move(r));
     }
   } retire{w, ready};
-  // The worker's memfds, emptied: nothing of the previous request's stdio
-  // is left for this one.
+  // The worker's memfds, emptied (normally already, by PrepareInstances):
+  // nothing of the previous request's stdio is left for this one.
   const struct {
     int fd;
   } in{ready->local->in}, out{ready->local->out}, err{ready->local->err};
-  if (!ResetFd(in.fd) || !ResetFd(out.fd) || !ResetFd(err.fd))
+  if (!ready->local->Reset())
     return internal(std::string("cannot reset the guest's stdio: ") +
                     std::strerror(errno));
+  ready->local->dirty = true;
   if (!req.body.empty() && !WriteFd(in.fd, req.body))
     return internal("cannot write the request body to the guest's stdin");
   {
