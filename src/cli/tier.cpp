@@ -65,7 +65,7 @@ Result<const CompilePluginApi*> LoadCompiler() {
 namespace {
 
 // Progress on a terminal for modules worth waiting for.
-constexpr uint64_t kProgressBytes = 256 * 1024;
+constexpr uint64_t kProgressBytes = 64 * 1024;
 
 class Progress {
 public:

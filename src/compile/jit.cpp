@@ -326,6 +326,7 @@ CompileToObjects(const Module& module, const NativeCompileOptions& options) {
       }
     }
   };
+  if (options.progress) options.progress(0, plan.total_bytes);
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i)
     pool.emplace_back(work);

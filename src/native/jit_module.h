@@ -1,5 +1,6 @@
-// The compiled tier's CompiledModule: the JITed code of every defined
-// function (its entry, see vmctx.h) plus what keeps that code alive.
+// The compiled tier's CompiledModule: the code of every defined function
+// (its entry, see vmctx.h) plus what keeps that code alive (the mapping
+// made by our loader, loader.h).
 #pragma once
 
 #include <memory>
@@ -23,7 +24,7 @@ public:
 
   Module mod;
   std::vector<EntryFn> entries;    // per defined function
-  std::shared_ptr<void> keepalive; // the LLJIT owning the code
+  std::shared_ptr<void> keepalive; // the LoadedCode owning the code
 };
 
 } // namespace weft::jit
