@@ -17,6 +17,10 @@
 //       prepare_off_path_us  PrepareInstances after each request (what
 //                        the server does once the response is sent)
 //
+//   weft_bench_cold_start pooled APP_DIR [ITERS]
+//     Only the last two lines of `instance` (for profiling the ready
+//     instance's cycle alone).
+//
 //   weft_bench_cold_start first-request WEFT_BINARY WASM N [PORT]
 //     Generates an app of N copies of WASM (routes /f0 ... /f<N-1>) in a
 //     temporary directory, starts `WEFT_BINARY serve` on it, and requests
@@ -89,7 +93,7 @@ bool Bind(Store& store, WasiContext& wasi, const Module& m,
   return true;
 }
 
-int InstanceBench(const std::string& dir, int iters) {
+int InstanceBench(const std::string& dir, int iters, bool pooled_only) {
   std::string error;
   auto manifest = LoadManifest(fs::path(dir) / "weft.toml", error);
   if (!manifest) Die(error);
@@ -142,11 +146,11 @@ int InstanceBench(const std::string& dir, int iters) {
       body();
     std::printf("%s=%.2f\n", name, Us(Clock::now() - t0) / iters);
   };
-  time("instance_us", [&] { full(true); });
-  time("instantiate_us", [&] { full(false); });
+  if (!pooled_only) time("instance_us", [&] { full(true); });
+  if (!pooled_only) time("instantiate_us", [&] { full(false); });
 
   // Only the guest's own run: Call(_start) on an instance made untimed.
-  {
+  if (!pooled_only) {
     double call = 0;
     for (int i = 0; i < iters; ++i) {
       int fds[3];
@@ -195,11 +199,12 @@ int InstanceBench(const std::string& dir, int iters) {
       Die("status " + std::to_string(r.status) + ": " + r.body);
   };
   // No ready instance: the instance is made on the request path.
-  time("request_us", [&] {
-    invoke();
-    w.to_prepare.clear();
-    w.retired.clear(); // the used instance destroyed on the path too
-  });
+  if (!pooled_only)
+    time("request_us", [&] {
+      invoke();
+      w.to_prepare.clear();
+      w.retired.clear(); // the used instance destroyed on the path too
+    });
   // With the worker's ready instance (PrepareInstances, what the server
   // runs after each response, outside the timed part).
   double on_path = 0, off_path = 0;
@@ -347,8 +352,9 @@ int CodeRss(const std::string& wasm, int n) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "instance" && argc >= 3)
-    return InstanceBench(argv[2], argc > 3 ? std::atoi(argv[3]) : 20000);
+  if ((mode == "instance" || mode == "pooled") && argc >= 3)
+    return InstanceBench(argv[2], argc > 3 ? std::atoi(argv[3]) : 20000,
+                         mode == "pooled");
   if (mode == "code-rss" && argc >= 4)
     return CodeRss(argv[2], std::atoi(argv[3]));
   if (mode == "first-request" && argc >= 5)
@@ -356,7 +362,7 @@ int main(int argc, char** argv) {
         argv[2], argv[3], std::atoi(argv[4]),
         static_cast<uint16_t>(argc > 5 ? std::atoi(argv[5]) : 18431));
   std::fprintf(stderr,
-               "usage: %s instance APP_DIR [ITERS]\n"
+               "usage: %s instance|pooled APP_DIR [ITERS]\n"
                "       %s first-request WEFT WASM N [PORT]\n"
                "       %s code-rss WASM N\n",
                argv[0], argv[0], argv[0]);
