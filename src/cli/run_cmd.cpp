@@ -105,7 +105,7 @@ int RunCommand(const RunOptions& options) {
   const CacheSettings cache = CacheFromEnv();
   auto compiled =
       native::IsArtifact(bytes)
-          ? LoadArtifactBytes(bytes)
+          ? LoadArtifactFile(path)
           : CompileCached(engine, bytes, *tier, path, cache,
                           [&](const std::string& key) {
                             StartBackgroundCompile(cache, key, path);

@@ -192,6 +192,12 @@ CompileIntoCacheImpl(std::span<const uint8_t> bytes, const std::string& label,
 } // namespace
 
 Result<std::shared_ptr<const CompiledModule>>
+LoadArtifactFile(const std::string& path) {
+  const std::string options = kCodeOptions;
+  return native::LoadArtifactFile(path, &options);
+}
+
+Result<std::shared_ptr<const CompiledModule>>
 CompileIntoCache(std::span<const uint8_t> bytes, const std::string& label,
                  const CacheSettings& cache, bool progress) {
   return CompileIntoCacheImpl(bytes, label, cache, progress, nullptr);

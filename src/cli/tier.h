@@ -113,8 +113,11 @@ private:
   std::thread thread_;
 };
 
-// Loads an artifact (`weft run FILE.cwasm`), with no LLVM.
+// Loads an artifact (`weft run FILE.cwasm`), with no LLVM: from memory, or
+// mapped from its file.
 Result<std::shared_ptr<const CompiledModule>>
 LoadArtifactBytes(std::span<const uint8_t> bytes);
+Result<std::shared_ptr<const CompiledModule>>
+LoadArtifactFile(const std::string& path);
 
 } // namespace weft::cli

@@ -1,6 +1,12 @@
 #include "native/artifact.h"
 
+#include <fcntl.h>
 #include <link.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstring>
 
@@ -248,7 +254,8 @@ Result<std::vector<uint8_t>> WriteArtifact(std::span<const uint8_t> wasm,
   auto image =
       PrelinkObjects(objects, module->functions.size(), RuntimeSymbols());
   if (!image) return image.error();
-  PutField(out, SerializeImage(*image));
+  // Field data starts after its 8-byte length.
+  PutField(out, SerializeImage(*image, out.size() + 8));
   const uint64_t size = out.size();
   std::memcpy(out.data() + 16, &size, 8);
   const uint64_t sum =
@@ -307,7 +314,8 @@ Result<ArtifactInfo> ReadArtifact(std::span<const uint8_t> bytes,
 }
 
 Result<std::shared_ptr<const CompiledModule>>
-LoadArtifact(std::span<const uint8_t> bytes, const std::string* options) {
+LoadArtifact(std::span<const uint8_t> bytes, const std::string* options,
+             int fd) {
   auto info = ReadArtifact(bytes, options);
   if (!info) return info.error();
   auto module = Decode(info->meta);
@@ -316,9 +324,39 @@ LoadArtifact(std::span<const uint8_t> bytes, const std::string* options) {
     return Invalid("metadata: " + st.error().message);
   auto image = ParseImage(info->image);
   if (!image) return Invalid(image.error().message);
-  auto loaded = LoadNativeModule(std::move(module).value(), *image);
+  // `bytes` is the whole file when fd is given: the image's offset in it.
+  const ImageFile file{
+      fd, static_cast<uint64_t>(image->bytes.data() - bytes.data())};
+  auto loaded = LoadNativeModule(std::move(module).value(), *image,
+                                 fd >= 0 ? &file : nullptr);
   if (!loaded) return Invalid(loaded.error().message);
   return loaded;
+}
+
+Result<std::shared_ptr<const CompiledModule>>
+LoadArtifactFile(const std::string& path, const std::string* options) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return Error{std::string("cannot read file: ") + std::strerror(errno),
+                 kNoOffset,
+                 {}};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    return Invalid("truncated (empty file)");
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* map =
+      ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (map == MAP_FAILED) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    return Error{"cannot map file: " + why, kNoOffset, {}};
+  }
+  auto m = LoadArtifact({static_cast<const uint8_t*>(map), size}, options, fd);
+  ::munmap(map, size);
+  ::close(fd);
+  return m;
 }
 
 } // namespace weft::native

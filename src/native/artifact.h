@@ -73,9 +73,17 @@ Result<ArtifactInfo> ReadArtifact(std::span<const uint8_t> bytes,
                                   const std::string* options);
 
 // ReadArtifact, then decode + validate the metadata module and map the
-// image (loader.h). Nothing is executed before every check passed.
+// image (loader.h). Nothing is executed before every check passed. With
+// `fd` (the open artifact file, of which `bytes` is the whole content), the
+// code is mapped from the file instead of copied.
 Result<std::shared_ptr<const CompiledModule>>
-LoadArtifact(std::span<const uint8_t> bytes, const std::string* options);
+LoadArtifact(std::span<const uint8_t> bytes, const std::string* options,
+             int fd = -1);
+
+// Opens, maps and loads an artifact file (the compile cache, `weft run
+// FILE.cwasm`). Errors name no path (callers add it).
+Result<std::shared_ptr<const CompiledModule>>
+LoadArtifactFile(const std::string& path, const std::string* options);
 
 // The checksum stored at offset 24.
 uint64_t Checksum64(std::span<const uint8_t> bytes);

@@ -70,30 +70,15 @@ CompileCache::Lookup CompileCache::Load(const std::string& key,
                                         const std::string& options) const {
   Lookup out;
   const std::string path = PathOf(key);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out; // a miss
-  struct stat st {};
-  void* map = MAP_FAILED;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0)
-    map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
-                 MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) {
-    out.outcome = Outcome::Damaged;
-    out.problem = st.st_size == 0 ? "empty file" : std::strerror(errno);
-  } else {
-    const std::span<const uint8_t> bytes(static_cast<const uint8_t*>(map),
-                                         static_cast<size_t>(st.st_size));
-    auto m = LoadArtifact(bytes, &options);
-    ::munmap(map, static_cast<size_t>(st.st_size));
-    if (m) {
-      out.outcome = Outcome::Hit;
-      out.module = *m;
-      return out;
-    }
-    out.outcome = Outcome::Damaged;
-    out.problem = m.error().message;
+  if (::access(path.c_str(), F_OK) != 0) return out; // a miss
+  auto m = LoadArtifactFile(path, &options);
+  if (m) {
+    out.outcome = Outcome::Hit;
+    out.module = *m;
+    return out;
   }
+  out.outcome = Outcome::Damaged;
+  out.problem = m.error().message;
   ::unlink(path.c_str());
   return out;
 }

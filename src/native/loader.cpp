@@ -473,7 +473,7 @@ void Put(std::vector<uint8_t>& out, const void* p, size_t n) {
 
 } // namespace
 
-std::vector<uint8_t> SerializeImage(const Image& image) {
+std::vector<uint8_t> SerializeImage(const Image& image, uint64_t at) {
   std::vector<uint8_t> out(kImageMagic, kImageMagic + 8);
   const uint64_t head[6] = {image.text_size,        image.ro_size,
                             image.bytes.size(),     image.fixups.size(),
@@ -491,7 +491,9 @@ std::vector<uint8_t> SerializeImage(const Image& image) {
   }
   for (uint64_t e : image.entries)
     Put(out, &e, 8);
-  while (out.size() % 16 != 0)
+  // The header says nothing about the padding: ParseImage finds the bytes
+  // as the last `total` bytes of the blob.
+  while ((at + out.size()) % Image::kPage != 0)
     out.push_back(0);
   Put(out, image.bytes.data(), image.bytes.size());
   return out;
@@ -550,14 +552,15 @@ Result<ImageView> ParseImage(std::span<const uint8_t> blob) {
   v.entries.resize(head[5]);
   for (uint64_t& e : v.entries)
     if (!take(&e, 8) || e >= v.text_size) return bad;
-  pos = (pos + 15) & ~size_t{15};
-  if (pos > blob.size() || blob.size() - pos != total) return bad;
-  v.bytes = blob.subspan(pos);
+  if (blob.size() - pos < total || blob.size() - pos - total >= Image::kPage)
+    return bad;
+  v.bytes = blob.subspan(blob.size() - total);
   return v;
 }
 
 Result<std::shared_ptr<LoadedCode>> LoadImage(const ImageView& image,
-                                              std::vector<void*>& entries) {
+                                              std::vector<void*>& entries,
+                                              const ImageFile* file) {
   // The runtime symbols first: an unknown name loads nothing.
   const std::span<const ExternalSymbol> table = RuntimeSymbols();
   std::vector<uint64_t> addr(image.externals.size());
@@ -571,15 +574,22 @@ Result<std::shared_ptr<LoadedCode>> LoadImage(const ImageView& image,
   }
   const size_t total = image.bytes.size();
   if (total == 0) return std::make_shared<LoadedCode>(); // no functions
-  // MAP_POPULATE: every page is written below; faulting them in as one
-  // batch is cheaper than one fault per page.
-  void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-  if (p == MAP_FAILED) return LinkError("cannot map code");
+  void* p = MAP_FAILED;
+  if (file != nullptr && file->fd >= 0 && file->offset % Image::kPage == 0)
+    p = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE, file->fd,
+             static_cast<off_t>(file->offset));
+  const bool copy = p == MAP_FAILED;
+  if (copy) {
+    // MAP_POPULATE: every page is written below; faulting them in as one
+    // batch is cheaper than one fault per page.
+    p = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) return LinkError("cannot map code");
+  }
   auto code = std::make_shared<LoadedCode>();
   code->base = static_cast<uint8_t*>(p);
   code->size = total;
-  std::memcpy(p, image.bytes.data(), total);
+  if (copy) std::memcpy(p, image.bytes.data(), total);
   const uint64_t base = reinterpret_cast<uint64_t>(p);
   for (const Image::Fixup& f : image.fixups) {
     uint64_t v;
@@ -644,13 +654,13 @@ std::span<const ExternalSymbol> RuntimeSymbols() {
 }
 
 Result<std::shared_ptr<const CompiledModule>>
-LoadNativeModule(Module module, const ImageView& image) {
+LoadNativeModule(Module module, const ImageView& image, const ImageFile* file) {
   if (image.entries.size() != module.functions.size())
     return LinkError("the code has " + std::to_string(image.entries.size()) +
                      " functions, the module " +
                      std::to_string(module.functions.size()));
   std::vector<void*> entries;
-  auto code = LoadImage(image, entries);
+  auto code = LoadImage(image, entries, file);
   if (!code) return code.error();
   auto jm = std::make_shared<jit::JitModule>();
   jm->entries.resize(entries.size());

@@ -20,9 +20,10 @@
 // damaged object is an Error, never a wild write. .eh_frame is not loaded
 // (nothing unwinds through generated code).
 //
-// LoadImage (every run): one anonymous mapping, a copy of the image, the
-// fixups (addresses of this process's helpers), then code read+execute and
-// read-only data read-only. No symbol lookup, no relocation processing.
+// LoadImage (every run): one mapping of the image (from the artifact file,
+// copy-on-write, or a copy), the fixups (addresses of this process's helpers),
+// then code read+execute and read-only data read-only. No symbol lookup, no
+// relocation processing.
 #pragma once
 
 #include <cstdint>
@@ -67,7 +68,10 @@ Result<Image> PrelinkObjects(std::span<const std::span<const uint8_t>> objects,
 
 // An image as stored in an artifact, and back (checked: sizes, fixups,
 // entries; a damaged blob is an Error).
-std::vector<uint8_t> SerializeImage(const Image& image);
+// `at` is the blob's offset in the file it goes into: the image bytes are
+// placed at a multiple of 4 KiB there, so a loader can map them from the
+// file instead of copying them.
+std::vector<uint8_t> SerializeImage(const Image& image, uint64_t at = 0);
 struct ImageView {
   std::span<const uint8_t> bytes;
   uint64_t text_size = 0, ro_size = 0;
@@ -90,13 +94,24 @@ public:
   size_t size = 0;
 };
 
+// Where an image's bytes are in a file, when they are page-aligned there:
+// LoadImage then maps them copy-on-write from the file (no copy; only the
+// pages the fixups write become private, the code pages stay shared with
+// the page cache and every other process running the same artifact).
+struct ImageFile {
+  int fd = -1;
+  uint64_t offset = 0;
+};
+
 // Maps an image (see above); `entries` receives the address of each entry.
 Result<std::shared_ptr<LoadedCode>> LoadImage(const ImageView& image,
-                                              std::vector<void*>& entries);
+                                              std::vector<void*>& entries,
+                                              const ImageFile* file = nullptr);
 
 // The compiled tier's CompiledModule for `module` from its image.
 Result<std::shared_ptr<const CompiledModule>>
-LoadNativeModule(Module module, const ImageView& image);
+LoadNativeModule(Module module, const ImageView& image,
+                 const ImageFile* file = nullptr);
 // From objects: PrelinkObjects with RuntimeSymbols, then the above.
 Result<std::shared_ptr<const CompiledModule>>
 LoadNativeModule(Module module,
