@@ -180,6 +180,7 @@ public:
     }
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string log() const { return ReadAll(log_); }
   // Sends `sig` and waits (up to 10 s) for the exit; returns the status.
   int Stop(int sig = SIGTERM) {

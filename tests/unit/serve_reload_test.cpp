@@ -227,6 +227,37 @@ TEST_F(ServeReloadTest, KvDataSurvivesReload) {
   EXPECT_EQ(s.Stop(SIGTERM), 0);
 }
 
+// After a reload, a guest thread that stays idle lets go of the old
+// version and its ready instances (their memfds close).
+TEST_F(ServeReloadTest, IdleWorkersLetGoOfTheOldVersion) {
+  ReplaceFile(dir_ / "v.wat", WagiTextModule("version 1\n"));
+  Server s(dir_, kManifest, {"--watch"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  auto fds = [&] {
+    size_t n = 0;
+    for (const auto& e :
+         fs::directory_iterator("/proc/" + std::to_string(s.pid()) + "/fd")) {
+      (void)e;
+      ++n;
+    }
+    return n;
+  };
+  for (int i = 0; i < 40; ++i)
+    ASSERT_EQ(Request(s.port(), "GET", "/v").body, "version 1\n");
+  std::this_thread::sleep_for(200ms);
+  const size_t before = fds();
+  ReplaceFile(dir_ / "v.wat", WagiTextModule("version 2\n"));
+  EXPECT_TRUE(WaitFor([&] {
+    return s.log().find("\"msg\":\"reloaded\"") != std::string::npos;
+  })) << s.log();
+  std::this_thread::sleep_for(2500ms); // no requests meanwhile
+  const size_t after = fds();
+  // Each ready instance holds 6 fds; at least one guest thread had one.
+  EXPECT_LE(after + 6, before)
+      << before << " fds before, " << after << " after";
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 2\n");
+}
+
 // Without --watch nothing reloads.
 TEST_F(ServeReloadTest, NoWatchNoReload) {
   ReplaceFile(dir_ / "v.wat", WagiTextModule("version 1\n"));
