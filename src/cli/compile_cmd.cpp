@@ -91,12 +91,12 @@ int CompileCommand(const CompileArgs& args) {
     if (!cache.enabled)
       return Fail(path, "the compile cache is disabled (WEFT_CACHE=off)");
     native::CompileCache cc(cache.dir);
-    const std::string key =
-        cc.Key(native::Sha256Of(bytes), std::string(kCodeOptions));
+    const std::string key = cc.Key(native::Sha256Of(bytes),
+                                   CodeOptionsFor(DefaultExplicitBounds()));
     const int lock = cc.TryLock(key);
     if (lock < 0) return kExitOk; // someone else is compiling it
     int status = kExitOk;
-    if (cc.Load(key, kCodeOptions).outcome !=
+    if (cc.Load(key, CodeOptionsFor(DefaultExplicitBounds())).outcome !=
         native::CompileCache::Outcome::Hit) {
       auto m = CompileIntoCache(bytes, path, cache, true);
       if (!m) status = Fail(path, m.error().message);

@@ -101,13 +101,15 @@ Result<std::vector<uint8_t>> CompileArtifact(std::span<const uint8_t> wasm,
   Progress show(label, progress);
   NativeCompileOptions options;
   options.cancel = cancel;
+  options.explicit_bounds = DefaultExplicitBounds();
   options.progress = [&show](uint64_t done, uint64_t total) {
     show(done, total);
   };
   auto code = plugin.value()->compile(wasm, options);
   if (!code) return code.error();
-  return native::WriteArtifact(wasm, native::Sha256Of(wasm), *code,
-                               kCodeOptions);
+  return native::WriteArtifact(
+      wasm, native::Sha256Of(wasm), *code,
+      *options.explicit_bounds ? kCodeOptionsExplicitBounds : kCodeOptions);
 }
 
 Result<std::shared_ptr<const CompiledModule>>
@@ -126,7 +128,7 @@ CompileForTier(const Engine& engine, std::span<const uint8_t> bytes,
       return CompileModule(engine, bytes);
     return artifact.error();
   }
-  const std::string options = kCodeOptions;
+  const std::string options = CodeOptionsFor(DefaultExplicitBounds());
   return native::LoadArtifact(*artifact, &options);
 }
 
@@ -154,15 +156,15 @@ void CacheLog(const std::string& line) {
 }
 
 std::string KeyOf(const CacheSettings& cache, std::span<const uint8_t> bytes) {
-  return native::CompileCache(cache.dir).Key(native::Sha256Of(bytes),
-                                             kCodeOptions);
+  return native::CompileCache(cache.dir).Key(
+      native::Sha256Of(bytes), CodeOptionsFor(DefaultExplicitBounds()));
 }
 
 } // namespace
 
 Result<std::shared_ptr<const CompiledModule>>
 LoadArtifactBytes(std::span<const uint8_t> bytes) {
-  const std::string options = kCodeOptions;
+  const std::string options = CodeOptionsFor(DefaultExplicitBounds());
   return native::LoadArtifact(bytes, &options);
 }
 
@@ -193,7 +195,7 @@ CompileIntoCacheImpl(std::span<const uint8_t> bytes, const std::string& label,
 
 Result<std::shared_ptr<const CompiledModule>>
 LoadArtifactFile(const std::string& path) {
-  const std::string options = kCodeOptions;
+  const std::string options = CodeOptionsFor(DefaultExplicitBounds());
   return native::LoadArtifactFile(path, &options);
 }
 
@@ -240,7 +242,8 @@ void BackgroundCompiler::Run() {
     std::shared_ptr<const CompiledModule> code;
     if (cache_.enabled) {
       native::CompileCache cc(cache_.dir);
-      auto found = cc.Load(KeyOf(cache_, job.bytes), kCodeOptions);
+      auto found = cc.Load(KeyOf(cache_, job.bytes),
+                           CodeOptionsFor(DefaultExplicitBounds()));
       if (found.outcome == native::CompileCache::Outcome::Hit)
         code = found.module;
     }
@@ -268,8 +271,9 @@ CompileCached(const Engine& engine, std::span<const uint8_t> bytes, Tier tier,
   std::string key;
   if (cache.enabled) {
     native::CompileCache cc(cache.dir);
-    key = cc.Key(native::Sha256Of(bytes), kCodeOptions);
-    auto found = cc.Load(key, kCodeOptions);
+    key = cc.Key(native::Sha256Of(bytes),
+                 CodeOptionsFor(DefaultExplicitBounds()));
+    auto found = cc.Load(key, CodeOptionsFor(DefaultExplicitBounds()));
     if (found.outcome == native::CompileCache::Outcome::Hit) {
       if (cache.log) CacheLog("hit " + key);
       return found.module;

@@ -8,10 +8,16 @@
 //    into a CompiledModule (tests and embedders that link LLVM).
 #pragma once
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "native/artifact.h"
 #include "runtime/runtime.h"
@@ -24,6 +30,26 @@ inline constexpr uint8_t kCompiledTier = 2;
 // What changes the generated code besides the module, the weft build and
 // the CPU: recorded in every artifact and part of the cache key.
 inline constexpr const char* kCodeOptions = "O2 pic guard-pages";
+inline constexpr const char* kCodeOptionsExplicitBounds =
+    "O2 pic explicit-bounds";
+inline std::string CodeOptionsFor(bool explicit_bounds) {
+  return explicit_bounds ? kCodeOptionsExplicitBounds : kCodeOptions;
+}
+
+// The bounds-check mode the compiler takes by default, decided without
+// LLVM by the rule of translate.h's DefaultTranslateOptions:
+// WEFT_BOUNDS_CHECKS=explicit|guard, else explicit when RLIMIT_AS is finite
+// and below 64 GiB. The CLI passes it explicitly (NativeCompileOptions) and
+// keys the cache with CodeOptionsFor(it).
+inline bool DefaultExplicitBounds() {
+  const char* e = std::getenv("WEFT_BOUNDS_CHECKS");
+  const std::string_view mode = e != nullptr ? e : "";
+  if (mode == "explicit") return true;
+  if (mode == "guard") return false;
+  struct rlimit rl;
+  return getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+         rl.rlim_cur < (64ull << 30);
+}
 
 struct NativeCompileOptions {
   // Threads compiling partitions; 0: one per core.
@@ -37,6 +63,8 @@ struct NativeCompileOptions {
   // When set and true, no further partition is started and the compile
   // fails ("cancelled").
   const std::atomic<bool>* cancel = nullptr;
+  // Bounds-check mode; unset: DefaultExplicitBounds() (translate.h).
+  std::optional<bool> explicit_bounds;
 };
 
 // Decode + validate + translate to LLVM IR + optimize (O2) + emit objects.

@@ -195,7 +195,8 @@ Module PartModule(const Module& m, const Plan& plan, unsigned part) {
 }
 
 Result<std::vector<uint8_t>> CompilePart(const Module& m, const Plan& plan,
-                                         unsigned part, const HostTarget& t) {
+                                         unsigned part, const HostTarget& t,
+                                         const jit::TranslateOptions& topts) {
   llvm::TargetOptions to;
   std::unique_ptr<llvm::TargetMachine> tm(t.target->createTargetMachine(
       t.triple, t.cpu, t.features, to, llvm::Reloc::PIC_,
@@ -209,9 +210,9 @@ Result<std::vector<uint8_t>> CompilePart(const Module& m, const Plan& plan,
   llvm::LLVMContext ctx;
   std::unique_ptr<llvm::Module> lm;
   if (plan.parts == 1) {
-    lm = jit::Translate(m, ctx);
+    lm = jit::Translate(m, ctx, topts);
   } else {
-    lm = jit::Translate(PartModule(m, plan, part), ctx);
+    lm = jit::Translate(PartModule(m, plan, part), ctx, topts);
     const uint32_t nimp = m.num_imported_funcs;
     for (size_t i = 0; i < m.functions.size(); ++i) {
       if (plan.part_of[i] == part) continue;
@@ -295,6 +296,8 @@ CompileToObjects(const Module& module, const NativeCompileOptions& options) {
                 : static_cast<unsigned>(std::min<uint64_t>(
                       threads * kPartsPerThread, total / (kSplitBytes / 2)));
   const Plan plan = MakePlan(module, std::max(parts, 1u));
+  jit::TranslateOptions topts = jit::DefaultTranslateOptions();
+  if (options.explicit_bounds) topts.explicit_bounds = *options.explicit_bounds;
   threads = std::min(threads, plan.parts);
 
   native::NativeCode code;
@@ -312,7 +315,7 @@ CompileToObjects(const Module& module, const NativeCompileOptions& options) {
         errors[p] = CompileError("cancelled");
         continue;
       }
-      auto obj = CompilePart(module, plan, p, t);
+      auto obj = CompilePart(module, plan, p, t, topts);
       if (!obj) {
         errors[p] = obj.error();
         next.store(plan.parts); // stop handing out partitions

@@ -15,7 +15,7 @@
 
 namespace weft {
 
-inline constexpr uint32_t kCompilePluginAbi = 3;
+inline constexpr uint32_t kCompilePluginAbi = 4;
 
 struct CompilePluginApi {
   uint32_t abi = kCompilePluginAbi;
