@@ -55,7 +55,10 @@ struct Worker {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
       guard;
   std::optional<asio::steady_timer> idle_timer;
-  std::unordered_set<Session*> sessions; // touched by the owner only
+  // A former owner may end a session (its last handler) while the new
+  // owner starts another: the set is guarded.
+  std::mutex sessions_mu;
+  std::unordered_set<Session*> sessions;
   bool draining = false;
   uint64_t next_request = 0;
   std::vector<WorkerContext> ctx; // one per thread; [0] owns at first
@@ -120,14 +123,20 @@ public:
   Session(tcp::socket socket, Worker& worker, Shared& shared)
       : stream_(std::move(socket)), timer_(stream_.get_executor()),
         worker_(worker), shared_(shared) {
-    worker_.sessions.insert(this);
+    {
+      std::lock_guard<std::mutex> g(worker_.sessions_mu);
+      worker_.sessions.insert(this);
+    }
     shared_.metrics->connections_open.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
   }
   ~Session() {
-    worker_.sessions.erase(this);
+    {
+      std::lock_guard<std::mutex> g(worker_.sessions_mu);
+      worker_.sessions.erase(this);
+    }
     shared_.metrics->connections_open.fetch_sub(1, std::memory_order_relaxed);
   }
 
@@ -595,6 +604,8 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
       asio::post(w->ioc, [&wk = *w] {
         wk.draining = true;
         wk.idle_timer->cancel();
+        // Under the lock: no session is destroyed meanwhile.
+        std::lock_guard<std::mutex> g(wk.sessions_mu);
         std::vector<Session*> all(wk.sessions.begin(), wk.sessions.end());
         for (Session* s : all)
           s->StopIfIdle();
