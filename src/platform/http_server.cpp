@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -59,8 +60,10 @@ struct Worker {
   // owner starts another: the set is guarded.
   std::mutex sessions_mu;
   std::unordered_set<Session*> sessions;
-  bool draining = false;
-  uint64_t next_request = 0;
+  // Read and written by whichever of the worker's threads runs handlers
+  // (the owner and a former owner finishing a slow guest's handler).
+  std::atomic<bool> draining{false};
+  std::atomic<uint64_t> next_request{0};
   std::vector<WorkerContext> ctx; // one per thread; [0] owns at first
   std::vector<std::thread> threads;
 
@@ -230,9 +233,10 @@ private:
 
   std::string NextRequestId() {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%s-%zu-%llu", shared_.id_prefix.c_str(),
-                  worker_.index,
-                  static_cast<unsigned long long>(++worker_.next_request));
+    std::snprintf(
+        buf, sizeof buf, "%s-%zu-%llu", shared_.id_prefix.c_str(),
+        worker_.index,
+        static_cast<unsigned long long>(worker_.next_request.fetch_add(1) + 1));
     return buf;
   }
 
