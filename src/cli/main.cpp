@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
                   "execution tier: auto (default: compiled code from the "
                   "compile cache when it is there, else the interpreter while "
                   "a background process compiles it for the next run), "
-                  "compiled (LLVM; compile now on a cache miss; no SIMD yet) "
+                  "compiled (LLVM; compile now on a cache miss) "
                   "or interp. A .cwasm file always runs its compiled code. "
                   "Cache: $WEFT_CACHE_DIR, $XDG_CACHE_HOME/weft or "
                   "~/.cache/weft; WEFT_CACHE=off disables it")
@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
                  "print every command, spectest print output and message "
                  "mismatches");
   wast->add_option("--tier", wast_options.tier,
-                   "execution tier: interp, compiled (LLVM; no SIMD yet) or "
+                   "execution tier: interp, compiled (LLVM) or "
                    "auto (compiled, interpreter for what it cannot compile)")
       ->capture_default_str();
 

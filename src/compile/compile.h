@@ -68,8 +68,8 @@ struct NativeCompileOptions {
 };
 
 // Decode + validate + translate to LLVM IR + optimize (O2) + emit objects.
-// A module using a feature the tier does not compile yet (SIMD) fails with
-// an Error whose message starts with kUnsupportedPrefix.
+// A module using a feature the tier does not compile (none of 2.0 today) fails
+// with an Error whose message starts with kUnsupportedPrefix.
 Result<native::NativeCode>
 CompileToObjects(std::span<const uint8_t> bytes,
                  const NativeCompileOptions& options = {});
