@@ -4,9 +4,9 @@
 // version it started with, and the old version is freed once its last
 // request is done and every guest thread that ran it has served a request
 // of a newer version (a guest thread keeps the version of its last request,
-// with its ready instances, until its next request: UseApp). A new version is loaded and checked exactly like the
-// one at start-up; a version that fails to load is refused and the
-// current one keeps serving.
+// with its ready instances, until its next request: UseApp). A new version is
+// loaded and checked exactly like the one at start-up; a version that fails to
+// load is refused and the current one keeps serving.
 #pragma once
 
 #include <atomic>
