@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "platform/http_body.h"
 #include "platform/manifest.h"
 
 namespace weft::platform {
@@ -401,25 +402,10 @@ struct AdminServer::Impl {
   private:
     void OnHeader(beast::error_code ec) {
       if (ec) return OnRead(ec);
-      auto read_body = [self = shared_from_this()] {
-        http::async_read(
-            self->stream_, self->buffer_, *self->parser_,
-            [self](beast::error_code ec2, size_t) { self->OnRead(ec2); });
-      };
-      if (beast::iequals(parser_->get()[http::field::expect], "100-continue") &&
-          !parser_->is_done()) {
-        cont_ = {};
-        cont_.version(11);
-        cont_.result(http::status::continue_);
-        http::async_write(stream_, cont_,
-                          [self = shared_from_this(),
-                           read_body](beast::error_code ec2, size_t) {
-                            if (ec2) return self->OnRead(ec2);
-                            read_body();
+      ReadBodyAfterHeader(stream_, buffer_, *parser_, cont_,
+                          [self = shared_from_this()](beast::error_code e) {
+                            self->OnRead(e);
                           });
-        return;
-      }
-      read_body();
     }
     void OnRead(beast::error_code ec) {
       if (ec == http::error::body_limit) {

@@ -22,6 +22,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "platform/http_body.h"
 #include "platform/reload.h"
 #include "platform/server.h"
 
@@ -184,26 +185,9 @@ private:
   // its body, then read the body (the request timer keeps running).
   void OnHeader(beast::error_code ec) {
     if (ec) return OnRead(ec);
-    auto read_body = [self = shared_from_this()] {
-      http::async_read(
-          self->stream_, self->buffer_, *self->parser_,
-          [self](beast::error_code ec2, size_t) { self->OnRead(ec2); });
-    };
-    auto& req = parser_->get();
-    if (beast::iequals(req[http::field::expect], "100-continue") &&
-        !parser_->is_done()) {
-      continue_ = {};
-      continue_.version(11);
-      continue_.result(http::status::continue_);
-      http::async_write(stream_, continue_,
-                        [self = shared_from_this(),
-                         read_body](beast::error_code ec2, size_t) {
-                          if (ec2) return self->OnRead(ec2);
-                          read_body();
-                        });
-      return;
-    }
-    read_body();
+    ReadBodyAfterHeader(
+        stream_, buffer_, *parser_, continue_,
+        [self = shared_from_this()](beast::error_code e) { self->OnRead(e); });
   }
 
   void OnRead(beast::error_code ec) {
