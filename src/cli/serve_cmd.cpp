@@ -17,6 +17,7 @@
 #include "platform/manifest.h"
 #include "platform/reload.h"
 #include "platform/server.h"
+#include "platform/telemetry.h"
 #include "platform/watch.h"
 
 namespace weft::cli {
@@ -47,6 +48,19 @@ bool ParseHostPort(const std::string& flag, const std::string& l,
   }
   port = static_cast<uint16_t>(p);
   return true;
+}
+
+// The compile cache's messages as records of the server's log, tagged
+// with the module and, when given, the function.
+CacheLogSink CacheLogTo(const platform::Logger& logger, std::string function) {
+  return [&logger, function = std::move(function)](std::string_view level,
+                                                   const std::string& msg,
+                                                   const std::string& module) {
+    nlohmann::json fields = nlohmann::json::object();
+    if (!function.empty()) fields["function"] = function;
+    if (!module.empty()) fields["module"] = module;
+    logger.Log(level, "cache: " + msg, fields);
+  };
 }
 
 } // namespace
@@ -118,22 +132,29 @@ int ServeCommand(const ServeArgs& args) {
               << "\" (interp, compiled, auto)\n";
     return kExitUsage;
   }
-  const CacheSettings cache = CacheFromEnv();
+  // Declared before everything that logs through it (the background
+  // compiler's thread among them), so it is destroyed last.
+  platform::Logger logger(!::isatty(2));
+  CacheSettings cache = CacheFromEnv();
+  cache.sink = CacheLogTo(logger, "");
   auto background = std::make_shared<BackgroundCompiler>(cache);
-  platform::ModuleCompiler compile =
-      [tier = *tier, cache, background](platform::Function& fn,
-                                        std::span<const uint8_t> bytes)
+  platform::ModuleCompiler compile = [tier = *tier, cache, background,
+                                      &logger](platform::Function& fn,
+                                               std::span<const uint8_t> bytes)
       -> Result<std::shared_ptr<const CompiledModule>> {
     if (native::IsArtifact(bytes)) return LoadArtifactBytes(bytes);
     const std::string label = fn.spec.module.string();
     auto upgrade = fn.upgrade;
+    CacheSettings fn_cache = cache;
+    fn_cache.sink = CacheLogTo(logger, fn.spec.name);
     return CompileCached(
-        *fn.engine, bytes, tier, label, cache, [&](const std::string&) {
+        *fn.engine, bytes, tier, label, fn_cache, [&](const std::string&) {
           background->Submit(
               std::vector<uint8_t>(bytes.begin(), bytes.end()), label,
               [upgrade](std::shared_ptr<const CompiledModule> code) {
                 upgrade->code.store(std::move(code));
-              });
+              },
+              fn_cache.sink);
         });
   };
   // The one way an app is loaded: at start-up, and for every reload.
@@ -157,7 +178,6 @@ int ServeCommand(const ServeArgs& args) {
     std::cerr << error << "\n";
     return kExitError;
   }
-  platform::Logger logger(!::isatty(2));
   platform::AppHost host(std::move(app), load, logger);
   std::unique_ptr<platform::AppWatcher> watcher;
   if (args.watch) {

@@ -151,8 +151,12 @@ CacheSettings CacheFromEnv() {
 
 namespace {
 
-void CacheLog(const std::string& line) {
-  std::fprintf(stderr, "weft: cache: %s\n", line.c_str());
+void CacheLog(const CacheSettings& cache, std::string_view level,
+              const std::string& msg, const std::string& module) {
+  if (cache.sink)
+    cache.sink(level, msg, module);
+  else
+    std::fprintf(stderr, "weft: cache: %s\n", msg.c_str());
 }
 
 std::string KeyOf(const CacheSettings& cache, std::span<const uint8_t> bytes) {
@@ -184,9 +188,12 @@ CompileIntoCacheImpl(std::span<const uint8_t> bytes, const std::string& label,
     native::CompileCache cc(cache.dir);
     const std::string key = KeyOf(cache, bytes);
     if (Status st = cc.Store(key, *artifact); !st)
-      CacheLog(st.error().message);
+      CacheLog(cache, "warn",
+               "cannot store the compiled code of " + label + " (" +
+                   st.error().message + ")",
+               label);
     else if (cache.log)
-      CacheLog("stored " + key);
+      CacheLog(cache, "info", "stored " + key, label);
   }
   return LoadArtifactBytes(*artifact);
 }
@@ -220,10 +227,11 @@ BackgroundCompiler::~BackgroundCompiler() {
 }
 
 void BackgroundCompiler::Submit(std::vector<uint8_t> bytes, std::string label,
-                                Done done) {
+                                Done done, CacheLogSink log) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back({std::move(bytes), std::move(label), std::move(done)});
+    jobs_.push_back(
+        {std::move(bytes), std::move(label), std::move(done), std::move(log)});
   }
   cv_.notify_all();
 }
@@ -238,27 +246,33 @@ void BackgroundCompiler::Run() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
+    CacheSettings cache = cache_;
+    if (job.log) cache.sink = job.log;
     // Another job (a reload) may have compiled it meanwhile.
     std::shared_ptr<const CompiledModule> code;
-    if (cache_.enabled) {
-      native::CompileCache cc(cache_.dir);
-      auto found = cc.Load(KeyOf(cache_, job.bytes),
+    if (cache.enabled) {
+      native::CompileCache cc(cache.dir);
+      auto found = cc.Load(KeyOf(cache, job.bytes),
                            CodeOptionsFor(DefaultExplicitBounds()));
       if (found.outcome == native::CompileCache::Outcome::Hit)
         code = found.module;
     }
     if (!code) {
       auto r =
-          CompileIntoCacheImpl(job.bytes, job.label, cache_, false, &cancel_);
+          CompileIntoCacheImpl(job.bytes, job.label, cache, false, &cancel_);
       if (!r) {
         if (!cancel_.load() && !IsUnsupported(r.error()))
-          CacheLog("background compile of " + job.label +
-                   " failed: " + r.error().message);
+          CacheLog(cache, "warn",
+                   "background compile of " + job.label +
+                       " failed: " + r.error().message,
+                   job.label);
         continue;
       }
       code = *r;
     }
-    if (cache_.log) CacheLog("compiled code ready for " + job.label);
+    if (cache.log)
+      CacheLog(cache, "info", "compiled code ready for " + job.label,
+               job.label);
     job.done(std::move(code));
   }
 }
@@ -275,14 +289,16 @@ CompileCached(const Engine& engine, std::span<const uint8_t> bytes, Tier tier,
                  CodeOptionsFor(DefaultExplicitBounds()));
     auto found = cc.Load(key, CodeOptionsFor(DefaultExplicitBounds()));
     if (found.outcome == native::CompileCache::Outcome::Hit) {
-      if (cache.log) CacheLog("hit " + key);
+      if (cache.log) CacheLog(cache, "info", "hit " + key, label);
       return found.module;
     }
     if (found.outcome == native::CompileCache::Outcome::Damaged)
-      CacheLog("damaged entry " + cc.PathOf(key) + " (" + found.problem +
-               "): deleted, compiling again");
+      CacheLog(cache, "warn",
+               "damaged entry " + cc.PathOf(key) + " (" + found.problem +
+                   "): deleted, compiling again",
+               label);
     else if (cache.log)
-      CacheLog("miss " + key);
+      CacheLog(cache, "info", "miss " + key, label);
     if (tier == Tier::Auto && cc.IsUnsupported(key))
       return CompileModule(engine, bytes);
   }
@@ -320,7 +336,9 @@ void StartBackgroundCompile(const CacheSettings& cache, const std::string& key,
   pid_t pid = 0;
   if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, environ) == 0) {
     setpriority(PRIO_PROCESS, static_cast<id_t>(pid), 10);
-    if (cache.log) CacheLog("compiling " + key + " in the background");
+    if (cache.log)
+      CacheLog(cache, "info", "compiling " + key + " in the background",
+               module_path);
   }
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,15 +43,24 @@ CompileArtifact(std::span<const uint8_t> wasm, const std::string& label,
 Result<std::shared_ptr<const CompiledModule>>
 CompileForTier(const Engine& engine, std::span<const uint8_t> bytes, Tier tier);
 
+// Where the compile cache's messages go. `level` is "info" (the
+// $WEFT_CACHE_LOG lines) or "warn" (a damaged entry, a failed store, a
+// failed background compile); `module` labels the module they are about
+// ("" when none). Unset, each is a line "weft: cache: <msg>" on stderr
+// (weft run, weft compile); weft serve sends them to its structured log.
+using CacheLogSink = std::function<void(
+    std::string_view level, const std::string& msg, const std::string& module)>;
+
 // The compile cache of `weft run` and `weft serve` (native/cache.h):
 // $WEFT_CACHE=off disables it, $WEFT_CACHE_DIR moves it (default
 // $XDG_CACHE_HOME/weft, else ~/.cache/weft), $WEFT_CACHE_LOG=1 logs every
-// lookup on stderr ("weft: cache hit|miss|stored <key>"). A damaged entry
-// is always logged.
+// lookup ("hit|miss|stored <key>"). A damaged entry and a failure to store
+// are always logged.
 struct CacheSettings {
   bool enabled = true;
   std::string dir;
   bool log = false;
+  CacheLogSink sink; // unset: plain lines on stderr
 };
 CacheSettings CacheFromEnv();
 
@@ -88,20 +98,23 @@ bool IsUnsupported(const Error& e);
 
 // `weft serve --tier auto`: compiles modules on one background thread,
 // one at a time (each compile uses every core), into the cache; `done` is
-// called on that thread with the loaded code. The destructor cancels what
+// called on that thread with the loaded code. The job's messages go to
+// `log` when set, else to the settings' sink. The destructor cancels what
 // is left (between partitions) and joins.
 class BackgroundCompiler {
 public:
   using Done = std::function<void(std::shared_ptr<const CompiledModule>)>;
   explicit BackgroundCompiler(CacheSettings cache);
   ~BackgroundCompiler();
-  void Submit(std::vector<uint8_t> bytes, std::string label, Done done);
+  void Submit(std::vector<uint8_t> bytes, std::string label, Done done,
+              CacheLogSink log = {});
 
 private:
   struct Job {
     std::vector<uint8_t> bytes;
     std::string label;
     Done done;
+    CacheLogSink log;
   };
   void Run();
   CacheSettings cache_;

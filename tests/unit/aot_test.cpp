@@ -10,6 +10,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "compile/compile.h"
 #include "native/artifact.h"
@@ -505,6 +508,32 @@ const char* kWagi = R"((module
     (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
 )";
 
+// The records of a server's JSON log whose message is about the compile
+// cache ("cache: ...").
+std::vector<nlohmann::json> CacheRecords(const std::string& log) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("msg", "").rfind("cache: ", 0) == 0)
+      out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// The cache record whose message starts with "cache: " + `start`, or null.
+nlohmann::json CacheRecord(const std::string& log, const std::string& start) {
+  for (nlohmann::json& j : CacheRecords(log))
+    if (j["msg"].get<std::string>().rfind("cache: " + start, 0) == 0) return j;
+  return nullptr;
+}
+
+// Whether any line of `log` is a plain "weft: cache:" line.
+bool HasPlainCacheLine(const std::string& log) {
+  return log.rfind("weft: cache:", 0) == 0 ||
+         log.find("\nweft: cache:") != std::string::npos;
+}
+
 std::string Manifest(const std::string& module) {
   return "[app]\nname = \"t\"\n[[function]]\nname = \"f\"\nroute = "
          "\"/f\"\nmodule = \"" +
@@ -525,16 +554,22 @@ TEST(Serve, AutoCompilesInTheBackgroundAndCachesAndLoadsCwasm) {
     ASSERT_GT(s.port(), 0) << s.log();
     EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
     // The background compile finishes; requests go on (on compiled code).
+    // Its messages are records of the server's (JSON) log.
     bool ready = false;
     for (int i = 0; i < 600 && !ready; ++i) {
-      ready = Has(s.log(), "weft: cache: compiled code ready for");
+      ready = !CacheRecord(s.log(), "compiled code ready for").is_null();
       if (!ready) usleep(20 * 1000);
     }
     EXPECT_TRUE(ready) << s.log();
     for (int i = 0; i < 4; ++i)
       EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
     EXPECT_EQ(s.Stop(), 0);
-    EXPECT_TRUE(Has(s.log(), "weft: cache: miss ")) << s.log();
+    const nlohmann::json miss = CacheRecord(s.log(), "miss ");
+    ASSERT_FALSE(miss.is_null()) << s.log();
+    EXPECT_EQ(miss["level"], "info");
+    EXPECT_EQ(miss["function"], "f");
+    EXPECT_EQ(miss["module"], dir.path + "/app/f.wat");
+    EXPECT_FALSE(HasPlainCacheLine(s.log())) << s.log();
   }
   {
     // Started again: a hit, no compile.
@@ -542,7 +577,7 @@ TEST(Serve, AutoCompilesInTheBackgroundAndCachesAndLoadsCwasm) {
     ASSERT_GT(s.port(), 0) << s.log();
     EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
     EXPECT_EQ(s.Stop(), 0);
-    EXPECT_TRUE(Has(s.log(), "weft: cache: hit ")) << s.log();
+    EXPECT_FALSE(CacheRecord(s.log(), "hit ").is_null()) << s.log();
     EXPECT_FALSE(Has(s.log(), "stored")) << s.log();
   }
   {
@@ -558,6 +593,43 @@ TEST(Serve, AutoCompilesInTheBackgroundAndCachesAndLoadsCwasm) {
   }
   unsetenv("WEFT_CACHE_DIR");
   unsetenv("WEFT_CACHE_LOG");
+}
+
+// A cache folder that cannot be written (here a regular file): the
+// background compile's failure to store is one warning record of the
+// server's log naming the function and module, not a plain stderr line;
+// the function keeps answering.
+TEST(Serve, CacheFailureIsAStructuredLogRecord) {
+  using weft_serve_test::Request;
+  using weft_serve_test::Server;
+  TempDir dir;
+  const std::string cache = dir.path + "/not-a-folder";
+  std::ofstream(cache) << "x";
+  setenv("WEFT_CACHE_DIR", cache.c_str(), 1);
+  unsetenv("WEFT_CACHE_LOG");
+  std::filesystem::create_directories(dir.path + "/app");
+  std::ofstream(dir.path + "/app/f.wat") << kWagi;
+  Server s(dir.path + "/app", Manifest("f.wat"));
+  unsetenv("WEFT_CACHE_DIR");
+  ASSERT_GT(s.port(), 0) << s.log();
+  EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
+  bool logged = false;
+  for (int i = 0; i < 600 && !logged; ++i) {
+    logged = !CacheRecords(s.log()).empty();
+    if (!logged) usleep(20 * 1000);
+  }
+  EXPECT_EQ(Request(s.port(), "GET", "/f").body, "hello\n");
+  EXPECT_EQ(s.Stop(), 0);
+  const std::string log = s.log();
+  const std::vector<nlohmann::json> records = CacheRecords(log);
+  ASSERT_EQ(records.size(), 1u) << log;
+  const nlohmann::json& r = records[0];
+  EXPECT_TRUE(r["level"] == "warn" || r["level"] == "error") << r.dump();
+  EXPECT_TRUE(Has(r["msg"].get<std::string>(), "cannot store")) << r.dump();
+  EXPECT_TRUE(Has(r["msg"].get<std::string>(), cache)) << r.dump();
+  EXPECT_EQ(r["function"], "f");
+  EXPECT_EQ(r["module"], dir.path + "/app/f.wat");
+  EXPECT_FALSE(HasPlainCacheLine(log)) << log;
 }
 
 } // namespace
