@@ -81,58 +81,6 @@ Result<std::vector<Extern>> BindImports(Store& store, WasiContext& wasi,
   return out;
 }
 
-int MemFd(const char* name) { return ::memfd_create(name, MFD_CLOEXEC); }
-
-// Empties a reused stdio memfd: no size, offset 0, no status flags a guest
-// may have set (O_APPEND, O_NONBLOCK) on the description it shared.
-bool ResetFd(int fd) {
-  // fstat first: truncating an empty memfd still costs a page-cache walk.
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return false;
-  if (st.st_size != 0 && ::ftruncate(fd, 0) != 0) return false;
-  return ::lseek(fd, 0, SEEK_SET) == 0 && ::fcntl(fd, F_SETFL, 0) == 0;
-}
-
-bool WriteFd(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
-  }
-  return ::lseek(fd, 0, SEEK_SET) == 0;
-}
-
-// At most `cap` bytes (the WASI output limit already bounds the file; the
-// cap keeps a sparse or oversized file from being read whole).
-std::string ReadFd(int fd, uint64_t cap) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size <= 0) return {};
-  std::string out(
-      static_cast<size_t>(std::min<uint64_t>(uint64_t(st.st_size), cap)), '\0');
-  size_t off = 0;
-  while (off < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + off, out.size() - off,
-                        static_cast<off_t>(off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
-  out.resize(off);
-  return out;
-}
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
-
 WagiResponse TextResponse(int status, std::string body) {
   WagiResponse r;
   r.status = status;
@@ -417,29 +365,22 @@ void InterruptClock::Run() {
 }
 
 struct WorkerLocal {
-  int in = -1, out = -1, err = -1; // host memfds: the guests' stdio
-  // A request used them since they were last emptied (PrepareInstances
-  // empties them off the request path, else the next request does).
-  bool dirty = false;
   MemorySlotPool pool{kPooledSlotsPerWorker};
-  bool Reset() {
-    if (dirty && ResetFd(in) && ResetFd(out) && ResetFd(err)) dirty = false;
-    return !dirty;
-  }
-  ~WorkerLocal() {
-    for (int fd : {in, out, err})
-      if (fd >= 0) ::close(fd);
-  }
 };
 
 struct ReadyInstance {
   // First, so destroyed last: the Store's memory goes back to local->pool.
   std::shared_ptr<WorkerLocal> local;
-  std::unique_ptr<WasiContext> ctx;
-  std::unique_ptr<Store> store; // destroyed before ctx (its imports use it)
+  std::unique_ptr<WasiContext> ctx; // in-memory stdio
+  std::unique_ptr<Store> store;     // destroyed before ctx (its imports use it)
   std::vector<Extern> imports;
   Instance* instance = nullptr; // null: instantiate on the request path
-  bool counted = false; // in g_ready_instances (kept in a WorkerContext)
+  // The code it was made from (Function::Code() at the time): an instance
+  // of the interpreter's code is not reused once the compiled code is in.
+  std::shared_ptr<const CompiledModule> code;
+  size_t function = 0;  // Function::index
+  size_t fds = 0;       // host fds it holds (its preopened directories)
+  bool counted = false; // in g_ready_* (kept in a WorkerContext)
   ~ReadyInstance() {
     store.reset();
     ctx.reset();
@@ -448,36 +389,29 @@ struct ReadyInstance {
 
 namespace {
 
-// The worker's stdio memfds and memory slot pool, made on first use.
-WorkerLocal* Local(WorkerContext& w, std::string& error) {
-  if (!w.local) {
-    auto l = std::make_shared<WorkerLocal>();
-    l->in = MemFd("weft-stdin");
-    l->out = MemFd("weft-stdout");
-    l->err = MemFd("weft-stderr");
-    if (l->in < 0 || l->out < 0 || l->err < 0) {
-      error = std::string("memfd_create: ") + std::strerror(errno);
-      return nullptr;
-    }
-    w.local = std::move(l);
-  }
+std::atomic<uint64_t> g_instances_made{0};
+std::atomic<uint64_t> g_instances_reset{0};
+
+// The worker's memory slot pool, made on first use.
+WorkerLocal* Local(WorkerContext& w) {
+  if (!w.local) w.local = std::make_shared<WorkerLocal>();
   return w.local.get();
 }
 
-// WASI context on the worker's memfds (no environment yet: WAGI's comes
-// with the request) + Store (its memory from the worker's pool) + bound
-// imports, and the instance when `instantiate`.
+// WASI context with in-memory stdio (no environment yet: WAGI's comes with
+// the request) + Store (its memory from the worker's pool) + bound imports,
+// and the instance when `instantiate`.
 ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
                            bool instantiate, std::string& error) {
-  if (!Local(w, error)) return nullptr;
   ReadyInstancePtr r(new ReadyInstance);
+  Local(w);
   r->local = w.local;
+  r->function = fn.index;
+  r->fds = fn.spec.files.size();
   WasiConfig cfg;
   cfg.args = {fn.spec.name};
   cfg.preopens = fn.spec.files;
-  cfg.stdin_fd = r->local->in;
-  cfg.stdout_fd = r->local->out;
-  cfg.stderr_fd = r->local->err;
+  cfg.memory_stdio = true;
   cfg.stdout_limit = fn.spec.max_response_size;
   cfg.stderr_limit = fn.spec.max_log_size;
   cfg.stdout_limit_ends_guest = true;
@@ -489,7 +423,8 @@ ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
   r->ctx = std::move(*ctx);
   r->store = std::make_unique<Store>(*fn.engine);
   r->store->impl().memory_pool = &r->local->pool;
-  const auto code = fn.Code();
+  r->code = fn.Code();
+  const auto& code = r->code;
   auto imports = BindImports(*r->store, *r->ctx, code->module());
   if (!imports) {
     error = imports.error().message;
@@ -506,6 +441,7 @@ ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
     }
     r->instance = inst.instance;
   }
+  g_instances_made.fetch_add(1, std::memory_order_relaxed);
   return r;
 }
 
@@ -532,20 +468,47 @@ bool SetEnv(WasiContext& ctx,
 
 namespace {
 
-// Ready instances in the whole process, and the most allowed: each holds
-// 3 fds (the WASI context's copies of the worker's stdio memfds), and
-// together they may use a quarter of RLIMIT_NOFILE, leaving the rest to
-// connections.
+// Ready instances in the whole process, and the host fds they hold (their
+// preopened directories; stdio is in memory). Together they may use a
+// quarter of RLIMIT_NOFILE, leaving the rest to connections.
 std::atomic<size_t> g_ready_instances{0};
+std::atomic<size_t> g_ready_fds{0};
 
-size_t MaxReadyInstances() {
+size_t MaxReadyFds() {
   static const size_t max = [] {
     struct rlimit rl {};
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-      return size_t{4096};
-    return static_cast<size_t>(rl.rlim_cur) / 4 / 3;
+      return size_t{16384};
+    return static_cast<size_t>(rl.rlim_cur) / 4;
   }();
   return max;
+}
+
+// Makes `r` the worker's ready instance of its function (false: no room;
+// the caller destroys it).
+bool KeepReady(WorkerContext& w, ReadyInstancePtr& r) {
+  const size_t i = r->function;
+  if (i >= w.ready.size() || w.ready[i] ||
+      w.ready_count >= kMaxReadyPerWorker ||
+      g_ready_fds.load(std::memory_order_relaxed) + r->fds > MaxReadyFds())
+    return false;
+  r->counted = true;
+  g_ready_instances.fetch_add(1, std::memory_order_relaxed);
+  g_ready_fds.fetch_add(r->fds, std::memory_order_relaxed);
+  ++w.ready_count;
+  w.ready[i] = std::move(r);
+  return true;
+}
+
+// Takes the worker's ready instance of function `i` (null if none).
+ReadyInstancePtr TakeReady(WorkerContext& w, size_t i) {
+  if (i >= w.ready.size() || !w.ready[i]) return nullptr;
+  ReadyInstancePtr r = std::move(w.ready[i]);
+  --w.ready_count;
+  r->counted = false;
+  g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
+  g_ready_fds.fetch_sub(r->fds, std::memory_order_relaxed);
+  return r;
 }
 
 } // namespace
@@ -554,8 +517,19 @@ size_t ReadyInstanceCount() {
   return g_ready_instances.load(std::memory_order_relaxed);
 }
 
+uint64_t InstancesMadeTotal() {
+  return g_instances_made.load(std::memory_order_relaxed);
+}
+
+uint64_t InstancesResetTotal() {
+  return g_instances_reset.load(std::memory_order_relaxed);
+}
+
 void ReadyInstanceDeleter::operator()(ReadyInstance* r) const {
-  if (r->counted) g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
+  if (r->counted) {
+    g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
+    g_ready_fds.fetch_sub(r->fds, std::memory_order_relaxed);
+  }
   delete r;
 }
 
@@ -563,21 +537,30 @@ void UseApp(WorkerContext& w, std::shared_ptr<App> app) {
   w.ready.clear(); // the deleter leaves g_ready_instances
   w.ready_count = 0;
   w.to_prepare.clear();
+  w.to_reset.clear();
   w.retired.clear();
   w.app_ref = std::move(app);
   w.app = w.app_ref.get();
+  if (w.app) w.ready.resize(w.app->functions.size());
 }
 
 void PrepareInstances(WorkerContext& w) {
   w.retired.clear();
-  if (w.local) w.local->Reset(); // on failure the next request reports it
+  // Instances that served a request and ended cleanly: reset in place (a
+  // fresh instance's state, without building one).
+  for (ReadyInstancePtr& r : w.to_reset) {
+    const Function& fn = *w.app->functions[r->function];
+    if (r->code != fn.Code() || !r->ctx->Reset() ||
+        !r->store->ResetInstance(r->instance))
+      continue; // destroyed below; a new one is made
+    g_instances_reset.fetch_add(1, std::memory_order_relaxed);
+    KeepReady(w, r);
+  }
+  w.to_reset.clear(); // those not kept
   std::vector<size_t> todo;
   todo.swap(w.to_prepare);
   for (size_t i : todo) {
-    if (w.ready_count >= kMaxReadyPerWorker ||
-        g_ready_instances.load(std::memory_order_relaxed) >=
-            MaxReadyInstances())
-      return;
+    if (w.ready_count >= kMaxReadyPerWorker) return;
     if (i >= w.ready.size() || w.ready[i]) continue;
     const Function& fn = *w.app->functions[i];
     // A start function is guest code: it runs on the request path, under
@@ -586,11 +569,7 @@ void PrepareInstances(WorkerContext& w) {
     std::string ignored; // the request path reports the error
     ReadyInstancePtr r = MakeReady(w, fn, instantiate, ignored);
     if (!r && instantiate) r = MakeReady(w, fn, false, ignored);
-    if (!r) continue;
-    w.ready[i] = std::move(r);
-    ++w.ready_count;
-    g_ready_instances.fetch_add(1, std::memory_order_relaxed);
-    w.ready[i]->counted = true;
+    if (r) KeepReady(w, r);
   }
 }
 
@@ -624,47 +603,39 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
     return r;
   }
 
-  // The worker's ready instance of `fn` (made after its previous request
-  // here), else one made now; either way used for this request only.
+  // The worker's ready instance of `fn` (made or reset after its previous
+  // request here), else one made now; either way in a fresh instance's
+  // state.
   if (w.ready.size() < w.app->functions.size())
     w.ready.resize(w.app->functions.size());
-  ReadyInstancePtr ready = std::move(w.ready[fn.index]);
-  if (ready) {
-    --w.ready_count;
-    g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
-    ready->counted = false;
-  }
+  ReadyInstancePtr ready = TakeReady(w, fn.index);
+  // Made from the interpreter's code while the compiled code was not ready:
+  // not used once it is.
+  if (ready && ready->code != fn.Code()) w.retired.push_back(std::move(ready));
   w.to_prepare.push_back(fn.index);
   if (!ready) {
     std::string why;
     ready = MakeReady(w, fn, false, why);
     if (!ready) return internal(why);
   }
-  // Used once, then destroyed off the request path (PrepareInstances):
-  // tearing down a Store (unmapping its memory) costs as much as making it.
+  // After the response is on its way (PrepareInstances): reset in place
+  // when the guest ended cleanly (to_reset), else destroyed (retired):
+  // tearing down a Store costs as much as making it.
+  bool reusable = false;
   struct Retire {
     WorkerContext& w;
     ReadyInstancePtr& r;
+    bool& reusable;
     ~Retire() {
-      if (r) w.retired.push_back(std::move(r));
+      if (r) (reusable ? w.to_reset : w.retired).push_back(std::move(r));
     }
-  } retire{w, ready};
-  // The worker's memfds, emptied (normally already, by PrepareInstances):
-  // nothing of the previous request's stdio is left for this one.
-  const struct {
-    int fd;
-  } in{ready->local->in}, out{ready->local->out}, err{ready->local->err};
-  if (!ready->local->Reset())
-    return internal(std::string("cannot reset the guest's stdio: ") +
-                    std::strerror(errno));
-  ready->local->dirty = true;
-  if (!req.body.empty() && !WriteFd(in.fd, req.body))
-    return internal("cannot write the request body to the guest's stdin");
+  } retire{w, ready, reusable};
+  WasiContext& ctx = *ready->ctx;
+  *ctx.MemoryStdio(0) = req.body;
   {
     std::string why;
-    if (!SetEnv(*ready->ctx, WagiEnv(fn, req), why)) return internal(why);
+    if (!SetEnv(ctx, WagiEnv(fn, req), why)) return internal(why);
   }
-  std::unique_ptr<WasiContext>* ctx = &ready->ctx;
 
   std::optional<Trap> trap;
   std::optional<int> exit_status;
@@ -687,7 +658,10 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
                  std::chrono::steady_clock::now() + fn.spec.timeout);
     InstantiateResult inst;
     inst.instance = ready->instance;
-    if (!inst.instance) inst = store.Instantiate(fn.Code(), ready->imports);
+    if (!inst.instance) inst = store.Instantiate(ready->code, ready->imports);
+    // An instance whose module has a start function is not reset (the
+    // start function would have to run again, under the next deadline).
+    if (!ready->code->module().start) ready->instance = inst.instance;
     if (inst.link_error) {
       link_error = inst.link_error->message;
     } else if (inst.trap) {
@@ -705,12 +679,15 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
     exit_status = static_cast<int>(std::min<uint32_t>(trap->exit_code, 255));
     trap.reset();
   }
-  const bool stdout_capped = (*ctx)->OutputLimitReached(1);
-  const bool stderr_capped = (*ctx)->OutputLimitReached(2);
-  ctx->reset(); // closes the guest's copies of the stdio fds
+  const bool stdout_capped = ctx.OutputLimitReached(1);
+  const bool stderr_capped = ctx.OutputLimitReached(2);
+  // Reset and reused only after a clean end: returned or exited, in time,
+  // within its output limit (a trap may have left a host call half done).
+  reusable = ready->instance && link_error.empty() && !trap && !expired &&
+             !stdout_capped;
 
   // Guest stderr: one log record per line.
-  const std::string errtext = ReadFd(err.fd, fn.spec.max_log_size);
+  const std::string& errtext = *ctx.MemoryStdio(2);
   size_t pos = 0;
   while (pos < errtext.size()) {
     size_t nl = errtext.find('\n', pos);
@@ -765,8 +742,7 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
   if (exit_status && *exit_status != 0)
     return internal("guest exited with status " + std::to_string(*exit_status));
   std::string why;
-  std::optional<WagiResponse> r =
-      ParseCgiOutput(ReadFd(out.fd, fn.spec.max_response_size), why);
+  std::optional<WagiResponse> r = ParseCgiOutput(*ctx.MemoryStdio(1), why);
   if (!r) return internal(why);
   return std::move(*r);
 }

@@ -140,33 +140,39 @@ private:
   std::thread thread_;
 };
 
-// An instance made ready for exactly one request: its WASI context (on the
-// worker's stdio memfds), its Store with the imports bound and (unless the
-// module has a start function, which must run under the request's
-// deadline) the module instantiated, its memory in a slot of the worker's
-// pool. Never reused: a request gets a fresh instance, only made before the
-// request arrives instead of while it waits.
+// An instance made ready for one request: its WASI context (stdio in
+// memory), its Store with the imports bound and (unless the module has a
+// start function, which must run under the request's deadline) the module
+// instantiated, its memory in a slot of the worker's pool. After a request
+// that ended cleanly it is reset in place (Store::ResetInstance,
+// WasiContext::Reset: every byte, size and value back to a fresh
+// instance's) off the request path and serves the next request; after a
+// trap, a timeout or output past its limit it is destroyed and a new one
+// made. Either way no request sees anything of an earlier one.
 struct ReadyInstance;
 struct ReadyInstanceDeleter {
   void operator()(ReadyInstance* r) const;
 };
 using ReadyInstancePtr = std::unique_ptr<ReadyInstance, ReadyInstanceDeleter>;
 
-// Most ready instances one worker keeps (each holds 3 fds and an 8 GiB
-// address-space reservation); functions beyond it are instantiated on the
-// request path. The whole process also keeps at most RLIMIT_NOFILE / 12
-// (their fds stay within a quarter of the limit).
+// Most ready instances one worker keeps (each holds its memory's pages and
+// an 8 GiB address-space reservation); functions beyond it are
+// instantiated on the request path. The fds of their preopened directories
+// stay within a quarter of RLIMIT_NOFILE.
 inline constexpr size_t kMaxReadyPerWorker = 256;
 // Free memory slots (reset reservations) one worker keeps for reuse.
 inline constexpr size_t kPooledSlotsPerWorker = 16;
 
-// What one WorkerContext's instances share (app.cpp): the stdio memfds
-// every request of the worker reuses (emptied before each) and the pool of
-// memory slots its instances' memories take and give back.
+// What one WorkerContext's instances share (app.cpp): the pool of memory
+// slots its instances' memories take and give back.
 struct WorkerLocal;
 
 // Ready instances in the whole process.
 size_t ReadyInstanceCount();
+// Instances made (store, imports, instantiation) and instances reset in
+// place for another request, since the process started.
+uint64_t InstancesMadeTotal();
+uint64_t InstancesResetTotal();
 
 // Per-worker state for running guests.
 struct WorkerContext {
@@ -183,8 +189,9 @@ struct WorkerContext {
   // request; null until the function is first called here.
   std::vector<ReadyInstancePtr> ready;
   size_t ready_count = 0;
-  std::vector<size_t> to_prepare;        // functions whose instance was taken
-  std::vector<ReadyInstancePtr> retired; // used; destroyed off the path
+  std::vector<size_t> to_prepare;         // functions whose instance was taken
+  std::vector<ReadyInstancePtr> to_reset; // used cleanly; reset off the path
+  std::vector<ReadyInstancePtr> retired;  // used; destroyed off the path
   // Made on first use; each instance of this worker holds a reference
   // (the memory slot pool must outlive their memories).
   std::shared_ptr<WorkerLocal> local;
@@ -195,9 +202,10 @@ struct WorkerContext {
 // gets an instance of the old), then `app` is kept alive in w.app_ref.
 void UseApp(WorkerContext& w, std::shared_ptr<App> app);
 
-// Destroys the instances used since the last call and makes a ready one
-// for every function InvokeFunction took one from (off the request path:
-// the server calls it once the response is on its way).
+// Resets the instances used cleanly since the last call (destroys the
+// others) and makes a ready one for every function InvokeFunction took one
+// from and could not give back (off the request path: the server calls it
+// once the response is on its way).
 void PrepareInstances(WorkerContext& w);
 
 // Runs `fn` for one request in a fresh instance (the worker's ready one,

@@ -321,6 +321,16 @@ std::string Metrics::Render() const {
          "request (one per function and worker thread that served it).\n"
          "# TYPE weft_instances_pooled gauge\nweft_instances_pooled " +
          std::to_string(ReadyInstanceCount()) + "\n";
+  out += "# HELP weft_instances_made_total Instances built (store, imports, "
+         "instantiation).\n"
+         "# TYPE weft_instances_made_total counter\n"
+         "weft_instances_made_total " +
+         std::to_string(InstancesMadeTotal()) + "\n";
+  out += "# HELP weft_instances_reset_total Instances reset in place to a "
+         "fresh instance's state for another request (after a clean end).\n"
+         "# TYPE weft_instances_reset_total counter\n"
+         "weft_instances_reset_total " +
+         std::to_string(InstancesResetTotal()) + "\n";
   out += "# HELP weft_memory_bytes_in_use Bytes of guest linear memory "
          "committed (read-write) in live and ready instances.\n"
          "# TYPE weft_memory_bytes_in_use gauge\nweft_memory_bytes_in_use " +

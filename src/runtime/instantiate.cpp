@@ -37,6 +37,20 @@ Error LinkError(const std::string& what, const Import& imp) {
 
 // Evaluates a constant expression. Validation guarantees its shape.
 Value EvalConst(const ConstExpr& expr, const InstanceImpl& inst) {
+  // The usual shape, one instruction then End, without a stack.
+  if (expr.code.size() == 2) {
+    const Instr& in = expr.code[0];
+    switch (in.op) {
+    case Opcode::I32Const: return Value::I32(static_cast<uint32_t>(in.b));
+    case Opcode::I64Const: return Value::I64(in.b);
+    case Opcode::RefFunc:
+      return Value::RefOf(ValType::FuncRef, FuncToRef(inst.funcs[in.a]));
+    case Opcode::RefNull:
+      return Value::RefOf(static_cast<ValType>(in.a), nullptr);
+    case Opcode::GlobalGet: return inst.globals[in.a]->Get();
+    default: break;
+    }
+  }
   std::vector<Value> stack;
   for (const Instr& in : expr.code) {
     switch (in.op) {
@@ -277,6 +291,7 @@ Store::Instantiate(std::shared_ptr<const CompiledModule> module,
     s.memories.push_back(std::move(mem));
   }
   inst.mem0 = inst.memories.empty() ? EmptyMemory() : inst.memories[0];
+  inst.image_used = image_used;
 
   // Segments: element expressions are evaluated now; data bytes are borrowed
   // from the module, which the instance keeps alive.
@@ -358,6 +373,58 @@ Store::Instantiate(std::shared_ptr<const CompiledModule> module,
   }
   result.instance = &inst;
   return result;
+}
+
+bool Store::ResetInstance(Instance* instance) {
+  if (instance == nullptr) return false;
+  auto& inst = *static_cast<InstanceImpl*>(instance);
+  const Module& m = inst.module->module();
+  if (m.num_imported_tables || m.num_imported_memories ||
+      m.num_imported_globals)
+    return false;
+  // The same steps as instantiation, on the entities it allocated:
+  // memories (size and bytes), globals in order, tables, then element and
+  // data segments in order. Each step succeeded at instantiation with the
+  // same sizes and offsets, so none can fail here but a memory reset.
+  for (size_t i = 0; i < m.memories.size(); ++i)
+    if (!inst.memories[i]->Reset(m.memories[i].limits.min * kPageSize))
+      return false;
+  for (size_t i = 0; i < m.globals.size(); ++i)
+    inst.globals[i]->Set(EvalConst(m.globals[i].init, inst));
+  for (size_t i = 0; i < m.tables.size(); ++i)
+    inst.tables[i]->elems.assign(m.tables[i].limits.min, nullptr);
+  for (size_t i = 0; i < m.elems.size(); ++i) {
+    const ElemSegment& seg = m.elems[i];
+    auto& refs = inst.elems[i].refs;
+    refs.clear();
+    if (seg.mode == SegmentMode::Passive) {
+      for (const ConstExpr& e : seg.init)
+        refs.push_back(EvalConst(e, inst).ref);
+      continue;
+    }
+    if (seg.mode != SegmentMode::Active) continue; // declarative: dropped
+    const uint64_t offset = EvalConst(seg.offset, inst).i32;
+    TableImpl* t = inst.tables[seg.table];
+    if (offset + seg.init.size() > t->elems.size()) return false;
+    for (size_t k = 0; k < seg.init.size(); ++k)
+      t->elems[offset + k] = EvalConst(seg.init[k], inst).ref;
+  }
+  for (size_t i = 0; i < m.datas.size(); ++i) {
+    const DataSegment& seg = m.datas[i];
+    if (seg.mode == SegmentMode::Passive) {
+      inst.datas[i].bytes = seg.bytes.data();
+      inst.datas[i].size = seg.bytes.size();
+      continue;
+    }
+    inst.datas[i] = DataInst{};
+    if (inst.image_used) continue; // the memory reset brought the image back
+    const uint64_t offset = EvalConst(seg.offset, inst).i32;
+    MemoryImpl* mem = inst.memories[seg.memory];
+    if (offset + seg.bytes.size() > mem->size) return false;
+    if (!seg.bytes.empty())
+      std::memcpy(mem->base + offset, seg.bytes.data(), seg.bytes.size());
+  }
+  return true;
 }
 
 } // namespace weft

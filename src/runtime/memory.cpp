@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 #include "runtime/store_impl.h"
@@ -113,14 +114,30 @@ MemorySlotPool::Take(uint64_t bytes, const MemoryImage* image) {
   return s;
 }
 
+// Whether the host has swap configured (then a page mincore reports as
+// absent may be in swap rather than never touched). Asked at most once a
+// second: sysinfo is a system call, and this is on every reset.
+static bool SwapMayBeUsed() {
+  static std::atomic<int64_t> checked_at{INT64_MIN};
+  static std::atomic<bool> swap{true};
+  struct timespec ts {};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  const int64_t now = ts.tv_sec;
+  if (checked_at.load(std::memory_order_relaxed) != now) {
+    struct sysinfo si {};
+    swap.store(sysinfo(&si) != 0 || si.totalswap != 0,
+               std::memory_order_relaxed);
+    checked_at.store(now, std::memory_order_relaxed);
+  }
+  return swap.load(std::memory_order_relaxed);
+}
+
 // Zeroes the resident pages of [base, base + bytes) (anonymous memory) if
 // they are few; false when they are not, or when a page may be in swap
 // (mincore does not see it, so it would keep its contents).
 static bool ZeroTouchedPages(uint8_t* base, uint64_t bytes) {
   if (bytes == 0) return true;
-  if (bytes > kZeroScanMaxBytes) return false;
-  struct sysinfo si {};
-  if (sysinfo(&si) != 0 || si.totalswap != 0) return false;
+  if (bytes > kZeroScanMaxBytes || SwapMayBeUsed()) return false;
   static const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   const uint64_t pages = (bytes + page - 1) / page;
   thread_local std::vector<unsigned char> vec;
@@ -217,6 +234,21 @@ MemoryImpl::~MemoryImpl() {
     return;
   }
   munmap(base, reserved_);
+}
+
+bool MemoryImpl::Reset(uint64_t bytes) {
+  if (base == nullptr || reserved_ == 0 || bytes > size) return false;
+  // Contents: an image's pages come back from the image (the private
+  // copies are dropped), anonymous pages as zero.
+  if (size != 0 && (image_id_ != 0 || !ZeroTouchedPages(base, size)) &&
+      madvise(base, size, MADV_DONTNEED) != 0)
+    return false;
+  if (size > bytes) {
+    if (mprotect(base + bytes, size - bytes, PROT_NONE) != 0) return false;
+    g_bytes_in_use.fetch_sub(size - bytes, std::memory_order_relaxed);
+    size = bytes;
+  }
+  return true;
 }
 
 MemoryType MemoryImpl::type() const {

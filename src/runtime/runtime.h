@@ -243,6 +243,17 @@ public:
   InstantiateResult Instantiate(std::shared_ptr<const CompiledModule> module,
                                 std::span<const Extern> imports);
 
+  // Puts `instance` (made by this Store's Instantiate, successfully) back
+  // in the state instantiation gave it before its start function ran: its
+  // memories' size and every byte, its tables, globals and segments, as the
+  // module defines them. Much cheaper than instantiating again (nothing is
+  // allocated; the memory keeps its reservation and resets only the pages
+  // the guest touched). Does not run the start function. Only for an
+  // instance that imports nothing but functions (its state is then all its
+  // own); returns false for any other, or when a memory cannot be reset:
+  // then the instance must not be used again.
+  bool ResetInstance(Instance* instance);
+
   // Calls a function (guest or host). Argument count/types must match.
   CallResult Call(FuncInst* func, std::span<const Value> args);
 

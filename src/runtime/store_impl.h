@@ -176,6 +176,9 @@ public:
   uint8_t* data() override { return base; }
   uint64_t size_bytes() const override { return size; }
   std::optional<uint64_t> Grow(uint64_t delta_pages) override;
+  // Back to `bytes` (at most the current size) with the contents it was
+  // created with: zeroes, or its image (Store::ResetInstance).
+  bool Reset(uint64_t bytes);
 
   // Hot fields, read directly by the tiers. `base` never moves.
   uint8_t* base = nullptr;
@@ -248,6 +251,9 @@ public:
   std::vector<DataInst> datas;
   // Memory 0, or an empty placeholder so tiers need no null check.
   MemoryImpl* mem0 = nullptr;
+  // Memory 0 started from the module's MemoryImage (its active data
+  // segments are in the image, not copied).
+  bool image_used = false;
   std::map<std::string, Extern, std::less<>> exports;
 };
 

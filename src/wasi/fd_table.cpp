@@ -125,11 +125,13 @@ Errno FdTable::Get(uint32_t fd, Rights required, FdEntry** out) {
   FdEntry* e = Find(fd);
   if (!e) return Errno::kBadf;
   if ((e->base & required) != required) return Errno::kNotCapable;
+  if (fd > 2) touched_ = true;
   *out = e;
   return Errno::kSuccess;
 }
 
 Errno FdTable::Insert(std::unique_ptr<FdEntry> entry, uint32_t* fd) {
+  touched_ = true;
   if (open_ >= max_fds_) return Errno::kNfile;
   uint32_t i = 0;
   while (i < slots_.size() && slots_[i])
@@ -147,7 +149,14 @@ void FdTable::Place(uint32_t fd, std::unique_ptr<FdEntry> entry) {
   slots_[fd] = std::move(entry);
 }
 
+void FdTable::Clear() {
+  slots_.clear();
+  open_ = 0;
+  touched_ = false;
+}
+
 Errno FdTable::Close(uint32_t fd) {
+  touched_ = true;
   if (!Find(fd)) return Errno::kBadf;
   slots_[fd].reset();
   --open_;
@@ -157,6 +166,7 @@ Errno FdTable::Close(uint32_t fd) {
 }
 
 Errno FdTable::Renumber(uint32_t from, uint32_t to) {
+  touched_ = true;
   if (!Find(from) || !Find(to)) return Errno::kBadf;
   if (from == to) return Errno::kSuccess;
   slots_[to] = std::move(slots_[from]);

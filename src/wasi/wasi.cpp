@@ -118,42 +118,41 @@ Result<std::unique_ptr<FdEntry>> StdioEntry(int host_fd, bool readable) {
 WasiContext::WasiContext() = default;
 WasiContext::~WasiContext() = default;
 
-Result<std::unique_ptr<WasiContext>>
-WasiContext::Create(const WasiConfig& config) {
-  std::unique_ptr<WasiContext> ctx(new WasiContext());
-  ctx->impl_ = std::make_unique<Impl>(
-      config.max_fds, config.force_path_walk ? wasi::PathBackend::kWalk
-                                             : wasi::PathBackend::kAuto);
-  Impl& impl = *ctx->impl_;
-  impl.args = config.args;
-  for (const auto& [k, v] : config.env) {
-    if (k.empty() || k.find('=') != std::string::npos ||
-        k.find('\0') != std::string::npos || v.find('\0') != std::string::npos)
-      return WasiError("wasi: invalid environment variable name \"" + k + "\"");
-    impl.env.push_back(k + "=" + v);
-  }
-  for (const std::string& a : impl.args)
-    if (a.find('\0') != std::string::npos)
-      return WasiError("wasi: argument contains a NUL byte");
+namespace {
 
+// A guest stdio fd backed by an in-memory stream: a pipe in one direction.
+std::unique_ptr<FdEntry> MemoryStdioEntry(wasi::MemStream* stream,
+                                          bool readable) {
+  auto e = std::make_unique<FdEntry>();
+  e->mem = stream;
+  e->type = FileType::kUnknown; // what a pipe reports
+  e->base = wasi::rights::kStream & ~wasi::right::kFdFdstatSetFlags &
+            (readable ? ~wasi::right::kFdWrite : ~wasi::right::kFdRead);
+  e->inheriting = 0;
+  return e;
+}
+
+// Fills the (empty) fd table from impl.config: stdio as 0-2, the preopens
+// from 3 on.
+Status BuildFdTable(WasiContext::Impl& impl) {
+  const WasiConfig& config = impl.config;
   const int stdio[3] = {config.stdin_fd, config.stdout_fd, config.stderr_fd};
   for (uint32_t i = 0; i < 3; ++i) {
-    if (stdio[i] < 0) continue;
-    auto e = StdioEntry(stdio[i], i == 0);
-    if (!e) return e.error();
-    const uint64_t limit = i == 1   ? config.stdout_limit
-                           : i == 2 ? config.stderr_limit
-                                    : 0;
-    if (limit) {
-      impl.stdio_budget[i] = std::make_shared<wasi::OutputBudget>();
-      impl.stdio_budget[i]->left = impl.stdio_budget[i]->limit = limit;
-      impl.stdio_budget[i]->ends_guest =
-          i == 1 && config.stdout_limit_ends_guest;
-      (*e)->budget = impl.stdio_budget[i];
-      (*e)->base &=
+    std::unique_ptr<FdEntry> entry;
+    if (config.memory_stdio) {
+      entry = MemoryStdioEntry(&impl.mem_stdio[i], i == 0);
+    } else {
+      if (stdio[i] < 0) continue;
+      auto e = StdioEntry(stdio[i], i == 0);
+      if (!e) return e.error();
+      entry = std::move(*e);
+    }
+    if (impl.stdio_budget[i]) {
+      entry->budget = impl.stdio_budget[i];
+      entry->base &=
           ~(wasi::right::kFdAllocate | wasi::right::kFdFilestatSetSize);
     }
-    impl.fds.Place(i, std::move(*e));
+    impl.fds.Place(i, std::move(entry));
   }
   uint32_t next = 3;
   for (const WasiPreopen& p : config.preopens) {
@@ -175,7 +174,68 @@ WasiContext::Create(const WasiConfig& config) {
     e->preopen_name = p.guest_path;
     impl.fds.Place(next++, std::move(e));
   }
+  return {};
+}
+
+// Output limits back to their configured size, in-memory stdio emptied.
+void ResetStreams(WasiContext::Impl& impl) {
+  for (auto& b : impl.stdio_budget)
+    if (b) {
+      b->left = b->limit;
+      b->reached = false;
+    }
+  for (auto& m : impl.mem_stdio) {
+    m.data.clear();
+    m.pos = 0;
+  }
+}
+
+} // namespace
+
+Result<std::unique_ptr<WasiContext>>
+WasiContext::Create(const WasiConfig& config) {
+  std::unique_ptr<WasiContext> ctx(new WasiContext());
+  ctx->impl_ = std::make_unique<Impl>(
+      config.max_fds, config.force_path_walk ? wasi::PathBackend::kWalk
+                                             : wasi::PathBackend::kAuto);
+  Impl& impl = *ctx->impl_;
+  impl.config = config;
+  impl.config.env.clear(); // kept in impl.env
+  impl.args = config.args;
+  for (const auto& [k, v] : config.env) {
+    if (k.empty() || k.find('=') != std::string::npos ||
+        k.find('\0') != std::string::npos || v.find('\0') != std::string::npos)
+      return WasiError("wasi: invalid environment variable name \"" + k + "\"");
+    impl.env.push_back(k + "=" + v);
+  }
+  for (const std::string& a : impl.args)
+    if (a.find('\0') != std::string::npos)
+      return WasiError("wasi: argument contains a NUL byte");
+  for (int i = 1; i < 3; ++i) {
+    uint64_t limit = i == 1 ? config.stdout_limit : config.stderr_limit;
+    if (limit == 0 && config.memory_stdio) limit = kDefaultMemoryOutputLimit;
+    if (limit == 0) continue;
+    impl.stdio_budget[i] = std::make_shared<wasi::OutputBudget>();
+    impl.stdio_budget[i]->left = impl.stdio_budget[i]->limit = limit;
+    impl.stdio_budget[i]->ends_guest = i == 1 && config.stdout_limit_ends_guest;
+  }
+  if (Status st = BuildFdTable(impl); !st) return st.error();
   return ctx;
+}
+
+std::string* WasiContext::MemoryStdio(int stdio_fd) {
+  if (!impl_->config.memory_stdio || stdio_fd < 0 || stdio_fd > 2)
+    return nullptr;
+  return &impl_->mem_stdio[stdio_fd].data;
+}
+
+Status WasiContext::Reset() {
+  Impl& impl = *impl_;
+  impl.env.clear();
+  ResetStreams(impl);
+  if (!impl.fds.touched()) return {};
+  impl.fds.Clear();
+  return BuildFdTable(impl);
 }
 
 bool WasiContext::OutputLimitReached(int stdio_fd) const {

@@ -85,7 +85,18 @@ struct WasiConfig {
   uint32_t max_fds = 1024;
   // Testing knob: force the portable path walk instead of openat2.
   bool force_path_walk = false;
+  // In-memory stdio instead of host fds (weft serve: no syscall per read or
+  // write, nothing to empty between requests): stdin_fd / stdout_fd /
+  // stderr_fd are ignored; fd 0 reads the bytes the embedder put in
+  // WasiContext::MemoryStdio(0) and then sees end of file; fds 1 and 2
+  // append to MemoryStdio(1) / MemoryStdio(2). They behave like pipes
+  // (filetype unknown, no seek, always ready in poll_oneoff). An output
+  // without a limit is capped at kDefaultMemoryOutputLimit, so a guest
+  // cannot grow host memory without bound.
+  bool memory_stdio = false;
 };
+
+inline constexpr uint64_t kDefaultMemoryOutputLimit = 64ull << 20;
 
 // The state of one WASI guest: its fd table, args and env.
 class WasiContext {
@@ -100,6 +111,19 @@ public:
   // Whether the guest tried to write past stdout_limit (stdio_fd 1) or
   // stderr_limit (stdio_fd 2).
   bool OutputLimitReached(int stdio_fd) const;
+
+  // The buffer behind in-memory stdio fd 0, 1 or 2 (WasiConfig::
+  // memory_stdio), null otherwise. The embedder fills 0 before the guest
+  // runs and reads 1 and 2 after it.
+  std::string* MemoryStdio(int stdio_fd);
+
+  // Back to the state Create left: the same args, no environment, the
+  // stdio and preopened fds as configured (the fd table is rebuilt only if
+  // the guest changed it: opened, closed, renumbered or used any fd but
+  // stdio), output limits and in-memory stdio emptied. Used to run one
+  // guest after another in a reused instance (weft serve). Fails when a
+  // preopen can no longer be opened.
+  Status Reset();
 
   struct Impl;
   Impl& impl() { return *impl_; }

@@ -103,6 +103,27 @@ Errno Transfer(WasiCall& c, uint32_t fd, Rights need, uint32_t iovs,
       keep -= v.iov_len;
     }
   }
+  if (e->mem) {
+    // In-memory stdio: no offsets (the stream has no seek right).
+    MemStream& m = *e->mem;
+    uint64_t done = 0;
+    for (const struct iovec& v : iov) {
+      if (write) {
+        m.data.append(static_cast<const char*>(v.iov_base), v.iov_len);
+        done += v.iov_len;
+        continue;
+      }
+      const size_t take = std::min(v.iov_len, m.data.size() - m.pos);
+      std::memcpy(v.iov_base, m.data.data() + m.pos, take);
+      m.pos += take;
+      done += take;
+      if (take < v.iov_len) break;
+    }
+    if (write && e->budget)
+      e->budget->left -= std::min<uint64_t>(e->budget->left, done);
+    mem.Store<uint32_t>(count_out, static_cast<uint32_t>(done));
+    return Errno::kSuccess;
+  }
   const int n = static_cast<int>(iov.size());
   if (write) {
     const bool pipe_like = IsPipeLike(*e);
@@ -221,7 +242,7 @@ Errno FdFdstatGet(WasiCall& c, uint32_t fd, uint32_t out) {
   const GuestMemory& mem = c.mem();
   uint8_t* p = mem.Span(out, layout::kFdstatSize);
   if (!p) return Errno::kFault;
-  int fl = ::fcntl(e->host.get(), F_GETFL);
+  int fl = e->mem ? 0 : ::fcntl(e->host.get(), F_GETFL);
   if (fl < 0) return ErrnoFromHost(errno);
   std::memset(p, 0, layout::kFdstatSize);
   mem.Store<uint8_t>(out + layout::kFdstatFiletype,
@@ -260,6 +281,7 @@ Errno FdFdstatSetRights(WasiCall& c, uint32_t fd, uint64_t base,
   // Rights can only be dropped.
   if ((base & ~e->base) || (inheriting & ~e->inheriting))
     return Errno::kNotCapable;
+  c.fds().MarkTouched();
   e->base = base;
   e->inheriting = inheriting;
   return Errno::kSuccess;
@@ -271,8 +293,13 @@ Errno FdFilestatGet(WasiCall& c, uint32_t fd, uint32_t out) {
       err != Errno::kSuccess)
     return err;
   if (!c.mem().Contains(out, layout::kFilestatSize)) return Errno::kFault;
-  struct stat st;
-  if (::fstat(e->host.get(), &st) != 0) return ErrnoFromHost(errno);
+  struct stat st {};
+  if (e->mem) {
+    st.st_mode = S_IFIFO | 0600; // in-memory stdio: a pipe
+    st.st_nlink = 1;
+  } else if (::fstat(e->host.get(), &st) != 0) {
+    return ErrnoFromHost(errno);
+  }
   StoreFilestat(c.mem(), out, st);
   return Errno::kSuccess;
 }
@@ -418,6 +445,7 @@ Errno FdSeek(WasiCall& c, uint32_t fd, uint64_t offset, uint32_t whence,
           : right::kFdSeek;
   FdEntry* e = c.fds().Find(fd);
   if (!e) return Errno::kBadf;
+  c.fds().MarkTouched(); // the offset is state
   // A tell-only query is allowed with either right.
   if ((e->base & need) == 0 && (e->base & right::kFdSeek) == 0)
     return Errno::kNotCapable;

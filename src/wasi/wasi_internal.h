@@ -64,8 +64,16 @@ struct OutputBudget {
   uint64_t limit = 0;
 };
 
+// An in-memory stdio stream (WasiConfig::memory_stdio): input is read
+// from `data` at `pos`; output is appended to `data`.
+struct MemStream {
+  std::string data;
+  size_t pos = 0;
+};
+
 struct FdEntry {
   std::shared_ptr<OutputBudget> budget; // null: uncapped
+  MemStream* mem = nullptr; // in-memory stdio (then `host` is not open)
   UniqueFd host;
   FileType type = FileType::kUnknown;
   Rights base = 0;
@@ -88,9 +96,18 @@ public:
   void Place(uint32_t fd, std::unique_ptr<FdEntry> entry);
   Errno Close(uint32_t fd);
   Errno Renumber(uint32_t from, uint32_t to);
+  // Whether the table may differ from how it was built: an fd was opened,
+  // closed or renumbered, rights were dropped, or an fd other than stdio
+  // was used through Get or seeked (a directory's offset or flags are state
+  // too). Find alone (fd_prestat_*, path lookups) leaves it unset.
+  bool touched() const { return touched_; }
+  void MarkTouched() { touched_ = true; }
+  // Empties the table (WasiContext::Reset rebuilds it).
+  void Clear();
 
 private:
   std::vector<std::unique_ptr<FdEntry>> slots_;
+  bool touched_ = false;
   uint32_t open_ = 0;
   uint32_t max_fds_;
 };
@@ -105,6 +122,8 @@ struct WasiContext::Impl {
   wasi::FdTable fds;
   wasi::SandboxResolver resolver;
   std::shared_ptr<wasi::OutputBudget> stdio_budget[3];
+  wasi::MemStream mem_stdio[3]; // used with WasiConfig::memory_stdio
+  WasiConfig config;            // what Reset rebuilds the fd table from
 
   Impl(uint32_t max_fds, wasi::PathBackend backend)
       : fds(max_fds), resolver(backend) {}

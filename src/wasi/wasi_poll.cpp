@@ -114,6 +114,13 @@ Errno PollOneoff(WasiCall& c, uint32_t in, uint32_t out, uint32_t nsubs,
       immediate = true;
       continue;
     }
+    if (e->mem) {
+      // In-memory stdio is always ready; report what is left to read.
+      if (want_read) s.nbytes = e->mem->data.size() - e->mem->pos;
+      Fire(&s, Errno::kSuccess);
+      immediate = true;
+      continue;
+    }
     if (e->type == FileType::kRegularFile || e->type == FileType::kDirectory) {
       // Files are always ready; report what is left to read.
       if (want_read) {

@@ -67,22 +67,6 @@ Instance* Make(Store& store, const std::shared_ptr<const CompiledModule>& m) {
   return r.instance;
 }
 
-// The permissions ("rw-p", "---p", ...) of the mapping holding `addr`, from
-// /proc/self/maps.
-std::string Perms(const void* addr) {
-  const auto a = reinterpret_cast<uintptr_t>(addr);
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    unsigned long lo = 0, hi = 0;
-    char perms[8] = {};
-    if (std::sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3)
-      continue;
-    if (a >= lo && a < hi) return perms;
-  }
-  return "unmapped";
-}
-
 TEST(MemoryPoolTest, ReusedSlotStartsFresh) {
   Engine engine;
   auto mod = test::Compile(engine, kDirty);
@@ -105,7 +89,7 @@ TEST(MemoryPoolTest, ReusedSlotStartsFresh) {
     first = MemoryBase(inst);
   }
   EXPECT_EQ(pool.free_slots(), 1u);
-  EXPECT_EQ(Perms(first), "rw-p"); // kept mapped for reuse
+  EXPECT_EQ(test::MappingPerms(first), "rw-p"); // kept mapped for reuse
   for (int round = 0; round < 3; ++round) {
     Store store(engine);
     store.impl().memory_pool = &pool;
@@ -125,7 +109,7 @@ TEST(MemoryPoolTest, ReusedSlotStartsFresh) {
     auto trap = CallTrap(store, inst, "high");
     ASSERT_TRUE(trap);
     EXPECT_EQ(trap->kind, TrapKind::MemoryOutOfBounds);
-    EXPECT_EQ(Perms(first + kPageSize), "---p");
+    EXPECT_EQ(test::MappingPerms(first + kPageSize), "---p");
     EXPECT_EQ(CallI32(store, inst, "grow", {Value::I32(2)}), 1u);
     EXPECT_EQ(CallI32(store, inst, "high"), 0u);
     ASSERT_FALSE(CallTrap(store, inst, "dirty"));

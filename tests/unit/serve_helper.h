@@ -51,6 +51,14 @@ struct Response {
   }
 };
 
+// The value of an unlabelled metric in /metrics text, -1 when absent.
+inline long long Gauge(const std::string& metrics, const std::string& name) {
+  const std::string key = "\n" + name + " ";
+  const size_t at = metrics.find(key);
+  if (at == std::string::npos) return -1;
+  return std::stoll(metrics.substr(at + key.size()));
+}
+
 inline int Connect(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};

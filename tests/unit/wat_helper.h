@@ -93,4 +93,20 @@ inline std::string CallTrap(Store& store, Instance* inst, std::string_view name,
   return r.trap ? r.trap->message : "";
 }
 
+// The permissions ("rw-p", "---p", ...) of the mapping holding `addr`, from
+// /proc/self/maps; "unmapped" when none does.
+inline std::string MappingPerms(const void* addr) {
+  const auto a = reinterpret_cast<uintptr_t>(addr);
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    unsigned long lo = 0, hi = 0;
+    char perms[8] = {};
+    if (std::sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3)
+      continue;
+    if (a >= lo && a < hi) return perms;
+  }
+  return "unmapped";
+}
+
 } // namespace weft::test
