@@ -135,8 +135,7 @@ int ServeCommand(const ServeArgs& args) {
   // Declared before everything that logs through it (the background
   // compiler's thread among them), so it is destroyed last.
   platform::Logger logger(!::isatty(2));
-  CacheSettings cache = CacheFromEnv();
-  cache.sink = CacheLogTo(logger, "");
+  const CacheSettings cache = CacheFromEnv(CacheLogTo(logger, ""));
   auto background = std::make_shared<BackgroundCompiler>(cache);
   platform::ModuleCompiler compile = [tier = *tier, cache, background,
                                       &logger](platform::Function& fn,

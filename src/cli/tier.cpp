@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cli/run_args.h"
 #include "native/artifact.h"
 #include "native/cache.h"
 
@@ -136,19 +137,6 @@ bool IsUnsupported(const Error& e) {
   return e.message.rfind(kUnsupportedPrefix, 0) == 0;
 }
 
-CacheSettings CacheFromEnv() {
-  CacheSettings c;
-  if (const char* v = std::getenv("WEFT_CACHE");
-      v && (std::string(v) == "off" || std::string(v) == "0" ||
-            std::string(v) == "no"))
-    c.enabled = false;
-  c.dir = native::CompileCache::DefaultDir();
-  if (c.dir.empty()) c.enabled = false;
-  const char* log = std::getenv("WEFT_CACHE_LOG");
-  c.log = log && *log && *log != '0';
-  return c;
-}
-
 namespace {
 
 void CacheLog(const CacheSettings& cache, std::string_view level,
@@ -158,6 +146,34 @@ void CacheLog(const CacheSettings& cache, std::string_view level,
   else
     std::fprintf(stderr, "weft: cache: %s\n", msg.c_str());
 }
+
+} // namespace
+
+CacheSettings CacheFromEnv(CacheLogSink sink) {
+  CacheSettings c;
+  c.sink = std::move(sink);
+  if (const char* v = std::getenv("WEFT_CACHE");
+      v && (std::string(v) == "off" || std::string(v) == "0" ||
+            std::string(v) == "no"))
+    c.enabled = false;
+  c.dir = native::CompileCache::DefaultDir();
+  if (c.dir.empty()) c.enabled = false;
+  const char* log = std::getenv("WEFT_CACHE_LOG");
+  c.log = log && *log && *log != '0';
+  if (const char* max = std::getenv("WEFT_CACHE_MAX_BYTES"); max && *max) {
+    std::string error;
+    if (auto bytes = ParseSize(max, error))
+      c.max_bytes = *bytes;
+    else if (c.enabled)
+      CacheLog(c, "warn",
+               "WEFT_CACHE_MAX_BYTES: " + error + "; the limit stays " +
+                   std::to_string(c.max_bytes >> 20) + "MiB",
+               "");
+  }
+  return c;
+}
+
+namespace {
 
 std::string KeyOf(const CacheSettings& cache, std::span<const uint8_t> bytes) {
   return native::CompileCache(cache.dir).Key(
@@ -185,7 +201,7 @@ CompileIntoCacheImpl(std::span<const uint8_t> bytes, const std::string& label,
     return artifact.error();
   }
   if (cache.enabled) {
-    native::CompileCache cc(cache.dir);
+    native::CompileCache cc(cache.dir, cache.max_bytes);
     const std::string key = KeyOf(cache, bytes);
     if (Status st = cc.Store(key, *artifact); !st)
       CacheLog(cache, "warn",

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "compile/plugin.h"
+#include "native/cache.h"
 #include "runtime/runtime.h"
 
 namespace weft::cli {
@@ -53,16 +54,21 @@ using CacheLogSink = std::function<void(
 
 // The compile cache of `weft run` and `weft serve` (native/cache.h):
 // $WEFT_CACHE=off disables it, $WEFT_CACHE_DIR moves it (default
-// $XDG_CACHE_HOME/weft, else ~/.cache/weft), $WEFT_CACHE_LOG=1 logs every
-// lookup ("hit|miss|stored <key>"). A damaged entry and a failure to store
-// are always logged.
+// $XDG_CACHE_HOME/weft, else ~/.cache/weft), $WEFT_CACHE_MAX_BYTES limits
+// its entries' total size (a size like 512MiB or 1GiB, default 2GiB, 0 for
+// no limit; the least recently used entries go), $WEFT_CACHE_LOG=1 logs
+// every lookup ("hit|miss|stored <key>"). A damaged entry and a failure to
+// store are always logged.
 struct CacheSettings {
   bool enabled = true;
   std::string dir;
   bool log = false;
+  uint64_t max_bytes = native::CompileCache::kDefaultMaxBytes;
   CacheLogSink sink; // unset: plain lines on stderr
 };
-CacheSettings CacheFromEnv();
+// The settings from the environment, with `sink`; an invalid
+// $WEFT_CACHE_MAX_BYTES is logged there and the default kept.
+CacheSettings CacheFromEnv(CacheLogSink sink = {});
 
 // For `weft run`/`weft serve` of a module (not an artifact) on `tier`,
 // through the cache when it is enabled:

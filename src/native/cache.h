@@ -6,6 +6,13 @@
 // reader sees a whole entry or none, and concurrent writers of one key just
 // replace each other's identical file. An entry that does not load
 // (damaged, truncated, foreign) is reported, deleted and compiled again.
+//
+// Housekeeping, after each store: temporary files older than 10 minutes
+// (their writer died) and lock files no process holds are deleted; when
+// the entries (*.cwasm of this format) together exceed the size limit, the
+// least recently used ones are deleted until they fit, never the entry
+// just stored. A hit sets its entry's mtime, so mtime is the time of last
+// use.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +31,13 @@ public:
   // The default folder (see above); "" when there is no HOME.
   static std::string DefaultDir();
 
-  explicit CompileCache(std::string dir);
+  // The default size limit of the entries: 2 GiB.
+  static constexpr uint64_t kDefaultMaxBytes = uint64_t{2} << 30;
+  // Temporary files at least this old (seconds) belong to a dead writer.
+  static constexpr int64_t kStaleTmpSeconds = 10 * 60;
+
+  // `max_bytes`: the size limit enforced after each store; 0: none.
+  explicit CompileCache(std::string dir, uint64_t max_bytes = kDefaultMaxBytes);
   const std::string& dir() const { return dir_; }
 
   // The key: SHA-256 over the module's hash, the weft build, the CPU and
@@ -40,10 +53,11 @@ public:
     std::string problem;                          // when damaged
   };
   // Loads the entry (checked by LoadArtifact; `options` must match). A
-  // damaged entry is deleted.
+  // damaged entry is deleted; a hit's mtime is set to now.
   Lookup Load(const std::string& key, const std::string& options) const;
 
-  // Stores an artifact atomically. Errors are returned (the caller logs).
+  // Stores an artifact atomically, then tidies the folder (see above).
+  // Errors are returned (the caller logs).
   Status Store(const std::string& key, std::span<const uint8_t> bytes) const;
 
   // Marks a key whose module the compiled tier cannot compile (SIMD), so
@@ -52,13 +66,17 @@ public:
   bool IsUnsupported(const std::string& key) const;
 
   // An exclusive lock for compiling `key` (flock on <key>.lock), or -1 when
-  // another process holds it. Release with ReleaseLock.
+  // another process holds it. Release with ReleaseLock. (A tidy deletes
+  // only lock files it could lock itself, and a lock taken on a file
+  // deleted meanwhile is taken again on the new file.)
   int TryLock(const std::string& key) const;
   static void ReleaseLock(int fd);
 
 private:
   Status EnsureDir() const;
+  void Tidy(const std::string& keep) const;
   std::string dir_; // <root>/v<format>
+  uint64_t max_bytes_;
 };
 
 } // namespace weft::native

@@ -2,7 +2,9 @@
 // across objects), artifacts (and every way one is refused before any of
 // its code runs), the compile cache, and `weft compile` / `weft run
 // FILE.cwasm` / the cache through the CLI.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -371,6 +373,125 @@ TEST(Cache, StoreHitDamagedAndKeys) {
   native::CompileCache::ReleaseLock(l2);
 }
 
+// Sets a file's mtime (and atime) to `ago` seconds before now.
+void SetAge(const std::string& path, time_t ago) {
+  const timespec t{::time(nullptr) - ago, 0};
+  const timespec times[2] = {t, t};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+time_t AgeOf(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return ::time(nullptr) - st.st_mtime;
+}
+
+bool Exists(const std::string& path) { return std::filesystem::exists(path); }
+
+TEST(Cache, StoreRemovesStaleTemporariesAndUnheldLocks) {
+  TempDir dir;
+  native::CompileCache cache(dir.path);
+  const std::vector<uint8_t> junk(100, 7);
+  ASSERT_TRUE(cache.Store("k1", junk).ok());
+  const std::string folder =
+      std::filesystem::path(cache.PathOf("k1")).parent_path();
+  // A writer that died 11 minutes ago, and one (maybe alive) 5 minutes ago.
+  std::ofstream(folder + "/.tmp-0123456789abcdef-1-2") << "partial";
+  SetAge(folder + "/.tmp-0123456789abcdef-1-2", 11 * 60);
+  std::ofstream(folder + "/.tmp-fedcba9876543210-3-4") << "partial";
+  SetAge(folder + "/.tmp-fedcba9876543210-3-4", 5 * 60);
+  // A lock file nobody holds (left by a finished compile), one this
+  // process holds, and one another live process holds.
+  native::CompileCache::ReleaseLock(cache.TryLock("free"));
+  ASSERT_TRUE(Exists(folder + "/free.lock"));
+  const int mine = cache.TryLock("mine");
+  ASSERT_GE(mine, 0);
+  int up[2], down[2];
+  ASSERT_EQ(::pipe(up), 0);
+  ASSERT_EQ(::pipe(down), 0);
+  // The child takes it as TryLock does (only async-signal-safe calls).
+  const std::string theirs = folder + "/theirs.lock";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::alarm(60); // never outlives a parent that failed
+    ::close(up[0]);
+    ::close(down[1]);
+    const int fd = ::open(theirs.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    char c = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 'y' : 'n';
+    (void)!::write(up[1], &c, 1);
+    (void)!::read(down[0], &c, 1); // until the parent closes its end
+    ::_exit(0);
+  }
+  ::close(up[1]);
+  ::close(down[0]);
+  char c = 0;
+  ASSERT_EQ(::read(up[0], &c, 1), 1);
+  ASSERT_EQ(c, 'y');
+
+  ASSERT_TRUE(cache.Store("k2", junk).ok());
+  EXPECT_FALSE(Exists(folder + "/.tmp-0123456789abcdef-1-2"));
+  EXPECT_TRUE(Exists(folder + "/.tmp-fedcba9876543210-3-4"));
+  EXPECT_FALSE(Exists(folder + "/free.lock"));
+  EXPECT_TRUE(Exists(folder + "/mine.lock"));
+  EXPECT_TRUE(Exists(folder + "/theirs.lock"));
+  // The held locks are still in force: nobody else gets them.
+  EXPECT_LT(cache.TryLock("theirs"), 0);
+  EXPECT_LT(cache.TryLock("mine"), 0);
+  EXPECT_TRUE(Exists(cache.PathOf("k1")));
+  EXPECT_TRUE(Exists(cache.PathOf("k2")));
+
+  ::close(down[1]);
+  ::waitpid(child, nullptr, 0);
+  ::close(up[0]);
+  // Released by its exit: free again, and deleted by the next store.
+  const int after = cache.TryLock("theirs");
+  EXPECT_GE(after, 0);
+  native::CompileCache::ReleaseLock(after);
+  native::CompileCache::ReleaseLock(mine);
+  ASSERT_TRUE(cache.Store("k3", junk).ok());
+  EXPECT_FALSE(Exists(folder + "/theirs.lock"));
+  EXPECT_FALSE(Exists(folder + "/mine.lock"));
+}
+
+TEST(Cache, EvictsTheLeastRecentlyUsedOverTheLimit) {
+  const std::vector<uint8_t> a = MakeArtifact(test::Wat(kModule));
+  const uint64_t size = a.size();
+  TempDir dir;
+  // Room for three and a half entries.
+  native::CompileCache cache(dir.path, size * 3 + size / 2);
+  for (const char* k : {"e1", "e2", "e3"})
+    ASSERT_TRUE(cache.Store(k, a).ok());
+  SetAge(cache.PathOf("e1"), 300);
+  SetAge(cache.PathOf("e2"), 200);
+  SetAge(cache.PathOf("e3"), 100);
+  // A hit makes e1 the most recently used.
+  ASSERT_EQ(cache.Load("e1", kCodeOptions).outcome,
+            native::CompileCache::Outcome::Hit);
+  EXPECT_LT(AgeOf(cache.PathOf("e1")), 60);
+  // A fourth entry: over the limit, so the least recently used (e2) goes.
+  ASSERT_TRUE(cache.Store("e4", a).ok());
+  EXPECT_TRUE(Exists(cache.PathOf("e1")));
+  EXPECT_FALSE(Exists(cache.PathOf("e2")));
+  EXPECT_TRUE(Exists(cache.PathOf("e3")));
+  EXPECT_TRUE(Exists(cache.PathOf("e4")));
+  // Under the limit: nothing goes.
+  ASSERT_TRUE(cache.Store("e4", a).ok());
+  EXPECT_TRUE(Exists(cache.PathOf("e3")));
+  // A limit smaller than one entry: every other entry goes, never the one
+  // just stored.
+  native::CompileCache tiny(dir.path, size / 2);
+  ASSERT_TRUE(tiny.Store("e5", a).ok());
+  for (const char* k : {"e1", "e3", "e4"})
+    EXPECT_FALSE(Exists(cache.PathOf(k))) << k;
+  EXPECT_TRUE(Exists(cache.PathOf("e5")));
+  // No limit (0): nothing goes.
+  native::CompileCache unlimited(dir.path, 0);
+  ASSERT_TRUE(unlimited.Store("e6", a).ok());
+  EXPECT_TRUE(Exists(cache.PathOf("e5")));
+  EXPECT_TRUE(Exists(cache.PathOf("e6")));
+}
+
 // --- the CLI
 // -------------------------------------------------------------------
 
@@ -492,6 +613,38 @@ TEST(Cli, AutoRunsTheInterpreterOnAMissAndCompilesInTheBackground) {
     if (!hit) usleep(50 * 1000);
   }
   EXPECT_TRUE(hit);
+}
+
+TEST(Cli, CacheSizeLimitFromTheEnvironment) {
+  TempDir dir;
+  const std::string wat = dir.path + "/m.wat";
+  std::ofstream(wat) << kModule;
+  // An entry used an hour ago, larger than the limit below.
+  const std::string old =
+      native::CompileCache(dir.path + "/cache").PathOf("old");
+  std::filesystem::create_directories(std::filesystem::path(old).parent_path());
+  std::ofstream(old) << std::string(64 * 1024, 'x');
+  SetAge(old, 3600);
+  const std::string run = "run --tier compiled --invoke mix " + wat + " 5";
+  const std::string env = "WEFT_CACHE_DIR=" + dir.path + "/cache";
+  Proc r = Weft(run, env + " WEFT_CACHE_MAX_BYTES=1KiB");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "75635\n");
+  // The old entry went; the new one stays although it is over the limit.
+  EXPECT_FALSE(Exists(old));
+  size_t entries = 0;
+  for (auto& e : std::filesystem::directory_iterator(
+           std::filesystem::path(old).parent_path()))
+    entries += e.path().extension() == ".cwasm";
+  EXPECT_EQ(entries, 1u);
+  // Not a size: said, and the default limit kept.
+  Proc bad = Weft(run, env + " WEFT_CACHE_MAX_BYTES=lots");
+  EXPECT_EQ(bad.status, 0) << bad.err;
+  EXPECT_EQ(bad.out, "75635\n");
+  EXPECT_TRUE(Has(bad.err, "weft: cache: WEFT_CACHE_MAX_BYTES: expected a "
+                           "size such as 65536, 64KiB, 16MiB or 1GiB, got "
+                           "\"lots\"; the limit stays 2048MiB"))
+      << bad.err;
 }
 
 // --- weft serve
