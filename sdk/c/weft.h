@@ -20,8 +20,10 @@
  *   HTTP      outbound requests only to origins in the function's
  *             `allowed_outbound_hosts` (WEFT_ERR_FORBIDDEN otherwise);
  *             http:// and https:// (certificates verified against the
- *             system trust store and `weft serve --outbound-ca`; a TLS
- *             failure gives WEFT_ERR_IO).
+ *             system trust store and `weft serve --outbound-ca`). A TLS
+ *             failure (untrusted or misnamed certificate, failed
+ *             handshake, a peer that does not speak TLS) gives
+ *             WEFT_ERR_TLS; a connection refused or reset, WEFT_ERR_IO.
  *   log       a record tagged with the function and request id.
  *
  * Build: clang --target=wasm32-wasi --sysroot=... -I<weft>/sdk/c app.c
@@ -50,6 +52,7 @@ extern "C" {
 #define WEFT_ERR_TIMEOUT (-9)           /* outbound request timed out */
 #define WEFT_ERR_UNAVAILABLE (-10)      /* capability not configured */
 #define WEFT_ERR_TOO_MANY_HANDLES (-11) /* > 16 stores open */
+#define WEFT_ERR_TLS (-12)              /* outbound TLS handshake/cert failed */
 
 #define WEFT_KV_MAX_KEY 256
 #define WEFT_KV_MAX_VALUE (1024 * 1024)

@@ -1,14 +1,18 @@
 // Outbound HTTPS (caps::HttpFetch over Boost.Asio SSL) against a real TLS
 // upstream on 127.0.0.1 whose certificates the test makes with the openssl
 // command: a CA the client trusts only through SetOutboundCaFile, SNI,
-// host name verification; untrusted or misnamed certificates are an error
-// code, never a crash. Then the same through `weft serve --outbound-ca`
+// host name verification; untrusted or misnamed certificates and a peer
+// that does not speak TLS are kTls (WEFT_ERR_TLS), a refused connection
+// kIo, never a crash. Then the same through `weft serve --outbound-ca`
 // and a guest calling the weft http_request import.
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <functional>
+#include <regex>
 #include <string>
 #include <thread>
 
@@ -59,14 +63,12 @@ struct Certs {
   }
 };
 
-// A TLS upstream on 127.0.0.1: answers every request with a body naming
-// the request line and the SNI it got, then closes.
-class TlsUpstream {
+// A server on 127.0.0.1 (an ephemeral port) that hands each accepted
+// connection, one at a time, to `serve` on its own thread.
+class Upstream {
 public:
-  TlsUpstream(const fs::path& cert, const fs::path& key)
-      : ctx_(ssl::context::tls_server), acceptor_(ioc_) {
-    ctx_.use_certificate_chain_file(cert.string());
-    ctx_.use_private_key_file(key.string(), ssl::context::pem);
+  explicit Upstream(std::function<void(tcp::socket)> serve)
+      : acceptor_(ioc_), serve_(std::move(serve)) {
     tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
     acceptor_.open(ep.protocol());
     acceptor_.bind(ep);
@@ -74,7 +76,7 @@ public:
     port_ = acceptor_.local_endpoint().port();
     thread_ = std::thread([this] { Run(); });
   }
-  ~TlsUpstream() {
+  ~Upstream() {
     stop_ = true;
     // Wake the blocking accept.
     tcp::socket s(ioc_);
@@ -83,7 +85,6 @@ public:
     thread_.join();
   }
   int port() const { return port_; }
-  int handshakes_failed() const { return failed_; }
 
 private:
   void Run() {
@@ -92,39 +93,73 @@ private:
       boost::system::error_code ec;
       acceptor_.accept(sock, ec);
       if (ec || stop_) continue;
-      ssl::stream<tcp::socket> tls(std::move(sock), ctx_);
-      tls.handshake(ssl::stream_base::server, ec);
-      if (ec) {
-        ++failed_;
-        continue;
-      }
-      const char* sni =
-          SSL_get_servername(tls.native_handle(), TLSEXT_NAMETYPE_host_name);
-      std::string req;
-      char buf[4096];
-      while (req.find("\r\n\r\n") == std::string::npos) {
-        size_t n = tls.read_some(asio::buffer(buf), ec);
-        if (ec) break;
-        req.append(buf, n);
-      }
-      const std::string body = "hello over tls [" +
-                               req.substr(0, req.find("\r\n")) +
-                               "] sni=" + (sni ? sni : "-");
-      const std::string resp =
-          "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-          "\r\nConnection: close\r\n\r\n" + body;
-      asio::write(tls, asio::buffer(resp), ec);
-      tls.shutdown(ec);
+      serve_(std::move(sock));
     }
   }
   asio::io_context ioc_;
-  ssl::context ctx_;
   tcp::acceptor acceptor_;
+  std::function<void(tcp::socket)> serve_;
   int port_ = 0;
   std::atomic<bool> stop_{false};
-  std::atomic<int> failed_{0};
   std::thread thread_;
 };
+
+// A TLS upstream: answers every request with a body naming the request
+// line and the SNI it got, then closes.
+class TlsUpstream {
+public:
+  TlsUpstream(const fs::path& cert, const fs::path& key)
+      : ctx_(Context(cert, key)),
+        server_([this](tcp::socket sock) { Serve(std::move(sock)); }) {}
+  int port() const { return server_.port(); }
+
+private:
+  static ssl::context Context(const fs::path& cert, const fs::path& key) {
+    ssl::context ctx(ssl::context::tls_server);
+    ctx.use_certificate_chain_file(cert.string());
+    ctx.use_private_key_file(key.string(), ssl::context::pem);
+    return ctx;
+  }
+  void Serve(tcp::socket sock) {
+    boost::system::error_code ec;
+    ssl::stream<tcp::socket> tls(std::move(sock), ctx_);
+    tls.handshake(ssl::stream_base::server, ec);
+    if (ec) return;
+    const char* sni =
+        SSL_get_servername(tls.native_handle(), TLSEXT_NAMETYPE_host_name);
+    std::string req;
+    char buf[4096];
+    while (req.find("\r\n\r\n") == std::string::npos) {
+      size_t n = tls.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      req.append(buf, n);
+    }
+    const std::string body = "hello over tls [" +
+                             req.substr(0, req.find("\r\n")) +
+                             "] sni=" + (sni ? sni : "-");
+    const std::string resp =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
+    asio::write(tls, asio::buffer(resp), ec);
+    tls.shutdown(ec);
+  }
+  ssl::context ctx_;
+  Upstream server_; // last: its thread stops before ctx_ goes
+};
+
+// A plain (not TLS) HTTP server: answers each connection with a 400 as
+// soon as it has read something, then closes.
+void AnswerBadRequest(tcp::socket sock) {
+  boost::system::error_code ec;
+  char buf[4096];
+  sock.read_some(asio::buffer(buf), ec);
+  asio::write(sock,
+              asio::buffer(std::string("HTTP/1.1 400 Bad Request\r\n"
+                                       "Content-Length: 0\r\n\r\n")),
+              ec);
+  sock.shutdown(tcp::socket::shutdown_send, ec);
+  sock.read_some(asio::buffer(buf), ec); // until the client closes
+}
 
 class CapsHttpsTest : public ::testing::Test {
 protected:
@@ -168,22 +203,31 @@ TEST_F(CapsHttpsTest, TrustedCaAnswers) {
   EXPECT_EQ(r.body, "hello over tls [GET / HTTP/1.1] sni=-");
 }
 
-TEST_F(CapsHttpsTest, UntrustedOrMisnamedIsAnError) {
+TEST_F(CapsHttpsTest, TlsFailuresAreTheirOwnCode) {
   TlsUpstream good(certs_->dir / "good.pem", certs_->dir / "good.key");
   TlsUpstream other(certs_->dir / "other.pem", certs_->dir / "other.key");
   weft::caps::HttpResponse r;
   // The system store alone does not trust the test CA.
   EXPECT_EQ(Get("https://localhost:" + std::to_string(good.port()) + "/", &r),
-            CapStatus::kIo);
+            CapStatus::kTls);
   std::string error;
   ASSERT_TRUE(
       weft::caps::SetOutboundCaFile((certs_->dir / "ca.pem").string(), error));
   // Trusted, but for another name.
   EXPECT_EQ(Get("https://localhost:" + std::to_string(other.port()) + "/", &r),
+            CapStatus::kTls);
+  // TLS to a server that speaks plain HTTP: a TLS protocol error.
+  {
+    Upstream plain(AnswerBadRequest);
+    EXPECT_EQ(
+        Get("https://localhost:" + std::to_string(plain.port()) + "/", &r),
+        CapStatus::kTls);
+  }
+  // Plain HTTP to a TLS port: no crash, an error. The TLS server sends no
+  // alert for it (OpenSSL just drops the connection), so the client sees
+  // a connection reset like any other: kIo, not kTls.
+  EXPECT_EQ(Get("http://localhost:" + std::to_string(good.port()) + "/", &r),
             CapStatus::kIo);
-  // Plain HTTP to a TLS port: no crash, an error.
-  EXPECT_NE(Get("http://localhost:" + std::to_string(good.port()) + "/", &r),
-            CapStatus::kOk);
   // And the good one still works after all that.
   EXPECT_EQ(Get("https://localhost:" + std::to_string(good.port()) + "/", &r),
             CapStatus::kOk);
@@ -193,6 +237,58 @@ TEST_F(CapsHttpsTest, UntrustedOrMisnamedIsAnError) {
   EXPECT_NE(error.find("nope.pem"), std::string::npos) << error;
   EXPECT_EQ(Get("https://localhost:" + std::to_string(good.port()) + "/", &r),
             CapStatus::kOk);
+}
+
+// Failures under TLS stay kIo: nobody listening (refused).
+TEST_F(CapsHttpsTest, RefusedIsIo) {
+  asio::io_context ioc;
+  int port = 0;
+  {
+    tcp::acceptor closed(ioc,
+                         tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = closed.local_endpoint().port();
+  } // closed: connecting is refused
+  weft::caps::HttpResponse r;
+  EXPECT_EQ(Get("https://localhost:" + std::to_string(port) + "/", &r),
+            CapStatus::kIo);
+  EXPECT_EQ(Get("https://127.0.0.1:" + std::to_string(port) + "/", &r),
+            CapStatus::kIo);
+}
+
+// Every WEFT_ERR_* code of the C SDK is the host's CapStatus of that name,
+// and every CapStatus is in the SDK.
+TEST(CapsSdk, StatusCodesMatchTheSdkHeader) {
+  const fs::path header =
+      fs::path(__FILE__).parent_path().parent_path().parent_path() / "sdk" /
+      "c" / "weft.h";
+  const std::string text = ReadAll(header);
+  ASSERT_FALSE(text.empty()) << header;
+  const std::vector<std::pair<std::string, CapStatus>> host = {
+      {"NOT_FOUND", CapStatus::kNotFound},
+      {"BUFFER_TOO_SMALL", CapStatus::kBufferTooSmall},
+      {"FORBIDDEN", CapStatus::kForbidden},
+      {"INVALID", CapStatus::kInvalid},
+      {"TOO_LARGE", CapStatus::kTooLarge},
+      {"FAULT", CapStatus::kFault},
+      {"UNSUPPORTED", CapStatus::kUnsupported},
+      {"IO", CapStatus::kIo},
+      {"TIMEOUT", CapStatus::kTimeout},
+      {"UNAVAILABLE", CapStatus::kUnavailable},
+      {"TOO_MANY_HANDLES", CapStatus::kTooManyHandles},
+      {"TLS", CapStatus::kTls}};
+  std::regex define(R"(#define WEFT_ERR_(\w+) \((-\d+)\))");
+  size_t found = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), define);
+       it != std::sregex_iterator(); ++it) {
+    ++found;
+    const std::string name = (*it)[1];
+    auto h = std::find_if(host.begin(), host.end(),
+                          [&](const auto& p) { return p.first == name; });
+    ASSERT_NE(h, host.end()) << "WEFT_ERR_" << name << " has no CapStatus";
+    EXPECT_EQ(std::stoi((*it)[2]), static_cast<int>(h->second))
+        << "WEFT_ERR_" << name;
+  }
+  EXPECT_EQ(found, host.size());
 }
 
 // A peer that accepts the connection and never answers the handshake:
@@ -217,12 +313,12 @@ TEST_F(CapsHttpsTest, SilentPeerTimesOut) {
 }
 
 // A guest fetching https:// through the real server: 200 and the body
-// with --outbound-ca, the error code (WEFT_ERR_IO, -8) without it.
+// with --outbound-ca, the error code (WEFT_ERR_TLS, -12) without it.
 TEST_F(CapsHttpsTest, GuestThroughServer) {
   TlsUpstream up(certs_->dir / "good.pem", certs_->dir / "good.key");
   const std::string url =
       "https://localhost:" + std::to_string(up.port()) + "/from-guest";
-  // Answers "rc=0 status=2xx\n<body>" or "rc=-N\n".
+  // Answers "rc=0\n<body>" or "rc=-NN\n" (two digits).
   const std::string wat =
       R"((module
   (import "weft" "http_request" (func $http (param i32 i32 i32 i32 i32 i32
@@ -251,11 +347,13 @@ TEST_F(CapsHttpsTest, GuestThroughServer) {
         (i32.store (i32.const 3020) (i32.load (i32.const 904))))
       (else
         (i32.store8 (i32.const 800) (i32.const 45))
-        (i32.store8 (i32.const 801)
-          (i32.add (i32.const 48) (i32.sub (i32.const 0) (local.get $rc))))
-        (i32.store8 (i32.const 802) (i32.const 10))
+        (i32.store8 (i32.const 801) (i32.add (i32.const 48)
+          (i32.div_u (i32.sub (i32.const 0) (local.get $rc)) (i32.const 10))))
+        (i32.store8 (i32.const 802) (i32.add (i32.const 48)
+          (i32.rem_u (i32.sub (i32.const 0) (local.get $rc)) (i32.const 10))))
+        (i32.store8 (i32.const 803) (i32.const 10))
         (i32.store (i32.const 3008) (i32.const 800))
-        (i32.store (i32.const 3012) (i32.const 3))
+        (i32.store (i32.const 3012) (i32.const 4))
         (i32.store (i32.const 3016) (i32.const 0))
         (i32.store (i32.const 3020) (i32.const 0))))
     (drop (call $w (i32.const 1) (i32.const 3000) (i32.const 3)
@@ -284,7 +382,7 @@ TEST_F(CapsHttpsTest, GuestThroughServer) {
     ASSERT_GT(s.port(), 0) << s.log();
     Response r = Request(s.port(), "GET", "/fetch");
     EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(r.body, "rc=-8\n");
+    EXPECT_EQ(r.body, "rc=-12\n");
     EXPECT_EQ(s.Stop(SIGTERM), 0);
   }
   {

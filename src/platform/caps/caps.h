@@ -51,17 +51,18 @@ inline constexpr const char* kWeftModuleName = "weft";
 // sdk/c/weft.h as WEFT_OK / WEFT_ERR_*.
 enum class CapStatus : int32_t {
   kOk = 0,
-  kNotFound = -1,       // no such key / variable
-  kBufferTooSmall = -2, // *len_out holds the size needed
-  kForbidden = -3,      // store not granted, host not in allowed list
-  kInvalid = -4,        // bad name/key/handle/url/method/level
-  kTooLarge = -5,       // value > kMaxValueBytes, response > limit
-  kFault = -6,          // a guest pointer/length outside memory
-  kUnsupported = -7,    // an operation weft does not offer
-  kIo = -8,             // backend or network failure
-  kTimeout = -9,        // outbound request timed out
-  kUnavailable = -10,   // no request context / capability not configured
-  kTooManyHandles = -11 // more than kMaxKvHandles stores open in a request
+  kNotFound = -1,        // no such key / variable
+  kBufferTooSmall = -2,  // *len_out holds the size needed
+  kForbidden = -3,       // store not granted, host not in allowed list
+  kInvalid = -4,         // bad name/key/handle/url/method/level
+  kTooLarge = -5,        // value > kMaxValueBytes, response > limit
+  kFault = -6,           // a guest pointer/length outside memory
+  kUnsupported = -7,     // an operation weft does not offer
+  kIo = -8,              // backend or network failure
+  kTimeout = -9,         // outbound request timed out
+  kUnavailable = -10,    // no request context / capability not configured
+  kTooManyHandles = -11, // more than kMaxKvHandles stores open in a request
+  kTls = -12             // outbound TLS failed: handshake, certificate, name
 };
 
 // ---- grants -----------------------------------------------------------
@@ -183,7 +184,10 @@ struct OutboundHttpOptions {
 // https:// URLs. https:// verifies the server's certificate against the
 // system trust store plus the extra CA file of SetOutboundCaFile, sends SNI
 // and checks that the certificate names the host; a certificate that fails
-// (untrusted, expired, another name) or any other TLS failure is kIo.
+// (untrusted, expired, another name), a failed handshake (a peer that does
+// not speak TLS, no common protocol version or cipher) or any other TLS
+// protocol error is kTls. Failures below TLS (refused, reset, no route,
+// name not resolved) are kIo.
 // `headers` are sent as given ("Host", "Content-Length" and "Connection"
 // are set by the client). Handles Content-Length, chunked and read-to-close
 // bodies. Does not check grants.

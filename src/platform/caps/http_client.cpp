@@ -4,7 +4,8 @@
 // body size. https:// goes through Boost.Asio SSL (OpenSSL): certificates
 // are verified against the system trust store plus an optional extra CA
 // file (SetOutboundCaFile, `weft serve --outbound-ca`), with SNI and
-// host name verification.
+// host name verification. TLS failures are kTls, those of the connection
+// under it kIo.
 #include <cctype>
 #include <cerrno>
 #include <mutex>
@@ -75,6 +76,16 @@ std::shared_ptr<ssl::context> Context() {
 
 // ---- transport -----------------------------------------------------------
 
+// A failed operation's status: TLS errors (OpenSSL's, and a peer that
+// closes in the middle of the TLS protocol) are kTls; socket errors
+// (refused, reset) and anything else are kIo.
+CapStatus FailureOf(const boost::system::error_code& ec) {
+  if (ec.category() == asio::error::get_ssl_category() ||
+      ec.category() == ssl::error::get_stream_category())
+    return CapStatus::kTls;
+  return CapStatus::kIo;
+}
+
 // One exchange over plain TCP or TLS, every step bounded by the deadline.
 class Connection {
 public:
@@ -105,7 +116,7 @@ public:
     if (url.scheme != "https") return CapStatus::kOk;
 
     std::shared_ptr<ssl::context> ctx = Context();
-    if (!ctx) return CapStatus::kIo;
+    if (!ctx) return CapStatus::kTls; // no trust store
     ctx_ = ctx;
     tls_.emplace(socket_, *ctx_);
     boost::system::error_code ip_ec;
@@ -113,7 +124,7 @@ public:
     // SNI carries host names only (RFC 6066), never an address.
     if (ip_ec &&
         !SSL_set_tlsext_host_name(tls_->native_handle(), url.host.c_str()))
-      return CapStatus::kIo;
+      return CapStatus::kTls;
     // The certificate must name the host (a DNS name, or the address).
     tls_->set_verify_mode(ssl::verify_peer);
     tls_->set_verify_callback(ssl::host_name_verification(url.host));
@@ -124,7 +135,7 @@ public:
           });
         }))
       return CapStatus::kTimeout;
-    return ec ? CapStatus::kIo : CapStatus::kOk;
+    return ec ? FailureOf(ec) : CapStatus::kOk;
   }
 
   CapStatus Send(std::string_view data) {
@@ -142,7 +153,7 @@ public:
                           handler);
     });
     if (!ok) return CapStatus::kTimeout;
-    return ec ? CapStatus::kIo : CapStatus::kOk;
+    return ec ? FailureOf(ec) : CapStatus::kOk;
   }
 
   // Everything until the peer closes, within the deadline and `limit`.
@@ -169,7 +180,7 @@ public:
       // response's own framing (Content-Length, chunked) is checked after.
       if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
         return CapStatus::kOk;
-      if (ec) return CapStatus::kIo;
+      if (ec) return FailureOf(ec);
     }
   }
 
