@@ -292,6 +292,14 @@ std::optional<WagiResponse> ParseCgiOutput(const std::string& out,
         error = "control character in CGI header \"" + name + "\"";
         return std::nullopt;
       }
+    // The server writes the header as it is: its name must be an HTTP
+    // token (RFC 9110, 5.6.2).
+    for (char c : name)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+            std::strchr("!#$%&'*+-.^_`|~", c) != nullptr)) {
+        error = "invalid CGI header name \"" + name.substr(0, 100) + "\"";
+        return std::nullopt;
+      }
     std::string lower = ToLower(name);
     if (lower == "status") {
       int code = 0;

@@ -22,7 +22,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "platform/http_body.h"
 #include "platform/reload.h"
 #include "platform/server.h"
 
@@ -122,10 +121,18 @@ struct Shared {
   std::string server_port;
 };
 
+// One connection. HTTP/1.1 with keep-alive and pipelining: bytes are read
+// into `buffer_` and fed to Beast's request parser (eager, so a body that
+// came with the header is parsed in the same call); a response is written
+// as one buffer we serialize ourselves, first with a direct non-blocking
+// send (the usual small response leaves at once, with no reactor round
+// trip), the rest, if any, asynchronously. Timeouts are one lazy timer per
+// connection: moving `deadline_` costs nothing per request, and the timer,
+// when it fires early, re-arms itself for the current deadline.
 class Session : public std::enable_shared_from_this<Session> {
 public:
   Session(tcp::socket socket, Worker& worker, Shared& shared)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()),
+      : socket_(std::move(socket)), timer_(socket_.get_executor()),
         worker_(worker), shared_(shared) {
     {
       std::lock_guard<std::mutex> g(worker_.sessions_mu);
@@ -133,8 +140,9 @@ public:
     }
     shared_.metrics->connections_open.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = socket_.remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
+    socket_.non_blocking(true, ec);
   }
   ~Session() {
     {
@@ -144,66 +152,112 @@ public:
     shared_.metrics->connections_open.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  void Start() { Read(); }
+  void Start() {
+    SetDeadline();
+    ArmTimer();
+    Read();
+  }
 
-  // Drain: a connection waiting for a request is closed now; one writing a
-  // response closes after it.
+  // Drain: a connection waiting for a request is closed now; one running a
+  // guest or writing a response closes after it.
   void StopIfIdle() {
-    if (writing_ || running_) return;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    if (state_ == State::kReading) Close();
   }
 
 private:
+  enum class State { kReading, kRunning, kWriting };
+
+  void SetDeadline() {
+    deadline_ = Clock::now() + shared_.options->request_timeout;
+  }
+  void ArmTimer() {
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      self->OnTimer(ec);
+    });
+  }
+  void OnTimer(beast::error_code ec) {
+    if (ec || closed_) return;
+    // A guest's own timeout bounds a request that is running.
+    if (state_ == State::kRunning) SetDeadline();
+    if (Clock::now() < deadline_) return ArmTimer();
+    if (state_ == State::kWriting) return Close(); // the client stopped reading
+    // Waiting for a request: the pending read ends with operation_aborted
+    // and OnReadSome answers 408 or closes.
+    timed_out_ = true;
+    beast::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  // Starts on the next request (its bytes may already be in buffer_).
   void Read() {
     if (worker_.draining) return Close();
+    state_ = State::kReading;
+    SetDeadline();
     parser_.emplace();
+    parser_->eager(true);
     parser_->header_limit(
         static_cast<uint32_t>(shared_.options->max_header_bytes));
     parser_->body_limit(shared_.options->max_body_bytes);
-    // Our own timer rather than the stream's expiry: that one closes the
-    // socket, and a slow client should still get its 408.
-    stream_.expires_never();
-    timed_out_ = false;
-    const uint64_t gen = ++read_gen_;
-    timer_.expires_after(shared_.options->request_timeout);
-    timer_.async_wait([self = shared_from_this(), gen](beast::error_code ec) {
-      if (ec || gen != self->read_gen_) return;
-      self->timed_out_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    });
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) {
-          self->OnHeader(ec);
+    continue_sent_ = false;
+    Parse();
+  }
+
+  void Parse() {
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      const size_t n = parser_->put(buffer_.data(), ec);
+      buffer_.consume(n);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec) return OnRequest(ec);
+      if (n == 0) break;
+    }
+    if (parser_->is_done()) return OnRequest({});
+    // "Expect: 100-continue": the interim response, then the body.
+    if (parser_->is_header_done() && !continue_sent_ &&
+        beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      continue_sent_ = true;
+      out_ = "HTTP/1.1 100 Continue\r\n\r\n";
+      return Send([this] {
+        state_ = State::kReading;
+        ReadSome();
+      });
+    }
+    ReadSome();
+  }
+
+  void ReadSome() {
+    socket_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](beast::error_code ec, size_t n) {
+          self->buffer_.commit(n);
+          self->OnReadSome(ec);
         });
   }
 
-  // The header is in: answer "Expect: 100-continue" so the client sends
-  // its body, then read the body (the request timer keeps running).
-  void OnHeader(beast::error_code ec) {
-    if (ec) return OnRead(ec);
-    ReadBodyAfterHeader(
-        stream_, buffer_, *parser_, continue_,
-        [self = shared_from_this()](beast::error_code e) { self->OnRead(e); });
-  }
-
-  void OnRead(beast::error_code ec) {
-    ++read_gen_; // a timer that fires from now on is stale
-    timer_.cancel();
+  void OnReadSome(beast::error_code ec) {
+    if (closed_) return;
+    const bool started = parser_->got_some() || buffer_.size() > 0;
     if (timed_out_) {
       // A client that started a request and did not finish it gets 408;
       // an idle keep-alive connection is simply closed.
-      if (parser_->got_some() || buffer_.size() > 0)
-        return Fail(408, "408 Request Timeout\n");
+      timed_out_ = false;
+      if (started) return Fail(408, "408 Request Timeout\n");
       return Close();
     }
-    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset)
-      return Close();
+    if (ec) {
+      // The client went away, or sent half a request and closed.
+      if (!started || ec != asio::error::eof || worker_.draining)
+        return Close();
+      return Fail(400, "400 Bad Request\n");
+    }
+    Parse();
+  }
+
+  void OnRequest(beast::error_code ec) {
     if (ec == http::error::body_limit)
       return Fail(413, "413 Content Too Large\n");
     if (ec == http::error::header_limit)
@@ -227,13 +281,13 @@ private:
   void Handle() {
     const auto t0 = Clock::now();
     auto& req = parser_->get();
-    const std::string request_id = NextRequestId();
-    const std::string target(req.target());
+    std::string request_id = NextRequestId();
+    std::string target(req.target());
     const size_t q = target.find('?');
-    const std::string path = target.substr(0, q);
-    const std::string query =
+    std::string path = target.substr(0, q);
+    std::string query =
         q == std::string::npos ? std::string() : target.substr(q + 1);
-    const std::string method(req.method_string());
+    std::string method(req.method_string());
     // The app version serving this request, pinned until it is answered
     // (a reload may replace it meanwhile).
     std::shared_ptr<App> app = shared_.host->Current();
@@ -253,9 +307,9 @@ private:
       fname = fn->spec.name;
       WagiRequest w;
       w.method = method;
-      w.target = target;
+      w.target = std::move(target);
       w.path = path;
-      w.query = query;
+      w.query = std::move(query);
       w.protocol = req.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
       for (const auto& field : req)
         w.headers.emplace_back(std::string(field.name_string()),
@@ -268,13 +322,12 @@ private:
       // The guest runs here, on the worker's owner thread; if it is slow,
       // another thread takes the I/O over meanwhile (Worker), and the
       // response goes to that one.
-      running_ = true;
+      state_ = State::kRunning;
       WorkerContext& ctx = *t_ctx;
       if (ctx.app != app.get()) UseApp(ctx, app);
       worker_.BeginInline();
       WagiResponse r = InvokeFunction(ctx, *fn, w);
       if (!worker_.EndInline()) {
-        running_ = false;
         Finish(r, t0, fidx, fname, method, path, request_id);
       } else {
         t_owner = false;
@@ -284,13 +337,13 @@ private:
                     fname = std::move(fname), method = std::move(method),
                     path = std::move(path),
                     request_id = std::move(request_id)]() mutable {
-                     self->running_ = false;
                      self->Finish(r, t0, fidx, fname, method, path, request_id);
                    });
       }
-      // The next instance of the function, made once the response is on
-      // its way.
-      if (!ctx.to_prepare.empty()) PrepareInstances(ctx);
+      // The next instance of the function, made (or this one reset) once
+      // the response is on its way.
+      if (!ctx.to_prepare.empty() || !ctx.to_reset.empty())
+        PrepareInstances(ctx);
       return;
     } else {
       resp.status = 404;
@@ -303,6 +356,7 @@ private:
   void Finish(WagiResponse& resp, Clock::time_point t0, size_t fidx,
               const std::string& fname, const std::string& method,
               const std::string& path, const std::string& request_id) {
+    if (closed_) return;
     auto& req = parser_->get();
     const bool keep_alive = req.keep_alive() && !worker_.draining;
     const bool head = req.method() == http::verb::head;
@@ -313,40 +367,55 @@ private:
             .count());
     shared_.metrics->Request(worker_.index, fidx, resp.status, ns);
     if (shared_.options->access_log) {
-      nlohmann::json f{{"request_id", request_id},
-                       {"function", fname},
-                       {"method", method},
-                       {"path", path},
-                       {"status", resp.status},
-                       {"duration_ms", static_cast<double>(ns) / 1e6},
-                       {"bytes", bytes},
-                       {"remote", remote_}};
-      shared_.logger->Access("info",
-                             shared_.logger->json()
-                                 ? "request"
-                                 : method + " " + path + " -> " +
-                                       std::to_string(resp.status),
-                             f);
+      AccessRecord rec;
+      rec.request_id = request_id;
+      rec.function = fname;
+      rec.method = method;
+      rec.path = path;
+      rec.status = resp.status;
+      rec.duration_ns = ns;
+      rec.bytes = bytes;
+      rec.remote = remote_;
+      shared_.logger->AccessRequest(rec);
     }
-    Write();
+    SendResponse();
   }
 
+  // Serializes the response into out_: the status line, our headers and
+  // the guest's (ParseCgiOutput refused any with CR, LF or NUL, and any
+  // framing header), Content-Length, then the body unless `head`.
   void Respond(WagiResponse& r, unsigned version, bool keep_alive, bool head,
                const std::string& request_id) {
-    res_ = {};
-    res_.version(version);
-    res_.result(static_cast<unsigned>(r.status));
-    res_.set(http::field::server, "weft");
-    for (auto& [k, v] : r.headers)
-      res_.insert(k, v);
-    res_.set("X-Request-Id", request_id);
-    res_.keep_alive(keep_alive);
-    if (head) {
-      res_.content_length(r.body.size());
-    } else {
-      res_.body() = std::move(r.body);
-      res_.prepare_payload();
+    keep_alive_ = keep_alive;
+    out_.clear();
+    out_ += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out_ += std::to_string(r.status);
+    out_ += ' ';
+    const auto reason =
+        http::obsolete_reason(static_cast<http::status>(r.status));
+    out_.append(reason.data(), reason.size());
+    out_ += "\r\nServer: weft\r\n";
+    for (const auto& [k, v] : r.headers) {
+      if (beast::iequals(k, "X-Request-Id")) continue; // ours
+      out_ += k;
+      out_ += ": ";
+      out_ += v;
+      out_ += "\r\n";
     }
+    out_ += "X-Request-Id: ";
+    out_ += request_id;
+    out_ += "\r\n";
+    // No body and no length for 1xx, 204 and 304 (RFC 9110, 8.6).
+    const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+    if (!bodiless) {
+      out_ += "Content-Length: ";
+      out_ += std::to_string(r.body.size());
+      out_ += "\r\n";
+    }
+    if (!keep_alive && version != 10) out_ += "Connection: close\r\n";
+    if (keep_alive && version == 10) out_ += "Connection: keep-alive\r\n";
+    out_ += "\r\n";
+    if (!head && !bodiless) out_ += r.body;
   }
 
   void Fail(int status, const std::string& body) {
@@ -361,41 +430,66 @@ private:
     nlohmann::json f{
         {"request_id", id}, {"status", status}, {"remote", remote_}};
     shared_.logger->Log("warn", "rejected request", f);
-    Write();
+    SendResponse();
   }
 
-  void Write() {
-    writing_ = true;
-    stream_.expires_after(shared_.options->request_timeout);
-    http::async_write(
-        stream_, res_,
-        [self = shared_from_this()](beast::error_code ec, size_t) {
-          self->writing_ = false;
-          if (ec || !self->res_.keep_alive() || self->worker_.draining)
-            return self->Close();
-          self->Read();
+  // After the response: the next request on this connection, or close.
+  void SendResponse() {
+    Send([this] {
+      if (!keep_alive_ || worker_.draining) return Close();
+      if (buffer_.size() == 0) return Read();
+      // Pipelined bytes: parse them from the io_context, not from inside
+      // this call (no recursion through a run of pipelined requests).
+      asio::post(socket_.get_executor(),
+                 [self = shared_from_this()] { self->Read(); });
+    });
+  }
+
+  // Writes out_, then runs `next` (which must not outlive the session: it
+  // runs while a handler holds it).
+  template <class Next> void Send(Next next) {
+    state_ = State::kWriting;
+    SetDeadline();
+    beast::error_code ec;
+    const size_t done = socket_.write_some(asio::buffer(out_), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again)
+      return Close();
+    if (!ec && done == out_.size()) return next();
+    const size_t from = ec ? 0 : done;
+    asio::async_write(
+        socket_, asio::buffer(out_.data() + from, out_.size() - from),
+        [self = shared_from_this(), next](beast::error_code wec, size_t) {
+          if (self->closed_) return;
+          if (wec) return self->Close();
+          next();
         });
   }
 
   void Close() {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
   }
 
-  beast::tcp_stream stream_;
+  static constexpr size_t kReadChunk = 16 * 1024;
+
+  tcp::socket socket_;
   asio::steady_timer timer_;
-  uint64_t read_gen_ = 0;
+  Clock::time_point deadline_;
+  State state_ = State::kReading;
   bool timed_out_ = false;
+  bool closed_ = false;
+  bool continue_sent_ = false;
+  bool keep_alive_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
-  http::response<http::empty_body> continue_;
+  std::string out_;
   Worker& worker_;
   Shared& shared_;
   std::string remote_;
-  bool writing_ = false;
-  bool running_ = false; // a guest is answering the current request
 };
 
 // The loop of each of a worker's threads: wait to own the I/O, then run

@@ -98,6 +98,139 @@ void Logger::Access(std::string_view level, std::string_view msg,
   }
 }
 
+namespace {
+
+// Appends `v` as the body of a JSON string: quotes, backslashes and
+// control characters escaped, invalid UTF-8 replaced by U+FFFD (as
+// nlohmann's dump with error_handler_t::replace does for Format's records).
+void AppendJsonString(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < v.size();) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c < 0x80) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: its length from the lead byte, then checked
+    // (continuation bytes, no overlong forms, no surrogates, <= U+10FFFF).
+    size_t len = c >= 0xf0 && c <= 0xf4   ? 4
+                 : c >= 0xe0              ? 3
+                 : c >= 0xc2 && c <= 0xdf ? 2
+                                          : 0;
+    bool ok = len != 0 && i + len <= v.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(v[i + k]) & 0xc0) == 0x80;
+    if (ok && len >= 3) {
+      const auto c1 = static_cast<unsigned char>(v[i + 1]);
+      if (c == 0xe0) ok = c1 >= 0xa0;
+      if (c == 0xed) ok = c1 < 0xa0;
+      if (c == 0xf0) ok = c1 >= 0x90;
+      if (c == 0xf4) ok = c1 < 0x90;
+      if (c > 0xf4) ok = false;
+    }
+    if (!ok) {
+      out += "\xef\xbf\xbd"; // U+FFFD
+      ++i;
+      continue;
+    }
+    out.append(v.data() + i, len);
+    i += len;
+  }
+}
+
+void AppendField(std::string& out, std::string_view key, std::string_view v) {
+  out += ",\"";
+  out += key;
+  out += "\":\"";
+  AppendJsonString(out, v);
+  out += '"';
+}
+
+// NowRfc3339 with the date and time formatted once per second per thread.
+void AppendNow(std::string& out) {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto ms_total = duration_cast<milliseconds>(now.time_since_epoch());
+  const int64_t sec = ms_total.count() / 1000;
+  thread_local int64_t cached_sec = -1;
+  thread_local char cached[80];
+  if (sec != cached_sec) {
+    std::time_t t = static_cast<std::time_t>(sec);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d",
+                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec);
+    cached_sec = sec;
+  }
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03dZ",
+                static_cast<int>(ms_total.count() % 1000));
+  out += cached;
+  out += ms;
+}
+
+} // namespace
+
+void Logger::AccessRequest(const AccessRecord& r) const {
+  if (!json_) {
+    nlohmann::json f{{"request_id", r.request_id},
+                     {"function", r.function},
+                     {"method", r.method},
+                     {"path", r.path},
+                     {"status", r.status},
+                     {"duration_ms", static_cast<double>(r.duration_ns) / 1e6},
+                     {"bytes", r.bytes},
+                     {"remote", r.remote}};
+    Access("info",
+           std::string(r.method) + " " + std::string(r.path) + " -> " +
+               std::to_string(r.status),
+           f);
+    return;
+  }
+  thread_local std::string line;
+  line.clear();
+  line += "{\"time\":\"";
+  AppendNow(line);
+  line += "\",\"level\":\"info\",\"msg\":\"request\"";
+  AppendField(line, "request_id", r.request_id);
+  AppendField(line, "function", r.function);
+  AppendField(line, "method", r.method);
+  AppendField(line, "path", r.path);
+  char num[96];
+  std::snprintf(num, sizeof num,
+                ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%llu", r.status,
+                static_cast<double>(r.duration_ns) / 1e6,
+                static_cast<unsigned long long>(r.bytes));
+  line += num;
+  AppendField(line, "remote", r.remote);
+  line += "}\n";
+  if (has_secrets_.load(std::memory_order_acquire)) {
+    std::vector<std::string> secrets;
+    {
+      std::lock_guard<std::mutex> g(secrets_mu_);
+      secrets = secrets_;
+    }
+    Redact(line, secrets);
+  }
+  std::lock_guard<std::mutex> g(buf_mu_);
+  buf_ += line;
+  if (buf_.size() >= 16 * 1024) {
+    WriteAll(buf_);
+    buf_.clear();
+  }
+}
+
 void Logger::Flush() const {
   std::lock_guard<std::mutex> g(buf_mu_);
   if (buf_.empty()) return;

@@ -16,6 +16,18 @@
 
 namespace weft::platform {
 
+// One access-log record (Logger::AccessRequest).
+struct AccessRecord {
+  std::string_view request_id;
+  std::string_view function; // empty: no function matched
+  std::string_view method;
+  std::string_view path;
+  int status = 0;
+  uint64_t duration_ns = 0;
+  uint64_t bytes = 0;
+  std::string_view remote;
+};
+
 class Logger {
 public:
   // json: one JSON object per line; otherwise "time level message k=v".
@@ -33,6 +45,11 @@ public:
   // stay in order): one write(2) per many requests instead of one each.
   void Access(std::string_view level, std::string_view msg,
               const nlohmann::json& fields) const;
+  // The access record of one request: the fields of AccessRecord plus
+  // time, level "info" and msg "request" (JSON), or "METHOD path -> status"
+  // (readable). In JSON it is written straight into the buffer, without
+  // building a json object: this runs once per request.
+  void AccessRequest(const AccessRecord& r) const;
   void Flush() const;
   // Values never to print (the app's secret variables): from now on every
   // occurrence in a record's message or string fields is written as

@@ -53,7 +53,12 @@ TEST_F(ServeLogTest, OneJsonLinePerRequestOffTerminal) {
   Response nf = Request(s.port(), "POST", "/missing", "abc");
   ASSERT_EQ(nf.status, 404);
   ids[nf.Header("X-Request-Id")] = "/missing";
-  ASSERT_EQ(ids.size(), 6u);
+  // A path with a quote, a backslash, UTF-8 and a byte that is not UTF-8:
+  // still one valid JSON line, the stray byte as U+FFFD.
+  Response odd = Request(s.port(), "POST", "/missing\"q\\b\xc3\xa9\xff", "");
+  ASSERT_EQ(odd.status, 404);
+  ids[odd.Header("X-Request-Id")] = "/missing\"q\\b\xc3\xa9\xef\xbf\xbd";
+  ASSERT_EQ(ids.size(), 7u);
   EXPECT_EQ(s.Stop(SIGTERM), 0);
 
   // Every line is one JSON object; exactly one "request" record per
