@@ -93,6 +93,15 @@ std::string TrapReason(const Trap& t) {
   return t.message.empty() ? TrapKindMessage(t.kind) : t.message;
 }
 
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
 std::string ToLower(std::string s) {
   for (char& c : s)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -181,36 +190,68 @@ std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
   return app;
 }
 
-std::vector<std::pair<std::string, std::string>>
-WagiEnv(const Function& fn, const WagiRequest& req) {
-  std::vector<std::pair<std::string, std::string>> env(fn.spec.env.begin(),
-                                                       fn.spec.env.end());
-  const Route& route = fn.spec.route;
-  std::string path_info;
-  if (route.prefix && req.path.size() > route.path.size())
-    path_info = req.path.substr(route.path.size());
-  std::string content_type, content_length = std::to_string(req.body.size());
-  std::string host = req.server_name;
-  for (const auto& [name, value] : req.headers) {
-    std::string lower = ToLower(name);
-    if (lower == "content-type") content_type = value;
-    if (lower == "host") host = value;
+namespace {
+
+// Whether `entry` ("KEY=value") has the key `k`.
+bool HasKey(const std::string& entry, std::string_view k) {
+  return entry.size() > k.size() && entry[k.size()] == '=' &&
+         entry.compare(0, k.size(), k) == 0;
+}
+
+void Put(std::vector<std::string>& env, std::string_view k,
+         std::string_view v) {
+  std::string& e = env.emplace_back();
+  e.reserve(k.size() + 1 + v.size());
+  e.append(k);
+  e += '=';
+  e.append(v);
+}
+
+} // namespace
+
+bool WagiEnv(const Function& fn, const WagiRequest& req,
+             std::vector<std::string>& env, std::string& error) {
+  env.clear();
+  env.reserve(fn.spec.env.size() + 18 + req.headers.size());
+  for (const auto& [k, v] : fn.spec.env) {
+    if (k.empty() || k.find('=') != std::string::npos) {
+      error = "invalid environment variable name \"" + k + "\"";
+      return false;
+    }
+    Put(env, k, v);
   }
-  auto set = [&](const std::string& k, const std::string& v) {
-    for (auto& kv : env)
-      if (kv.first == k) {
-        kv.second = v;
+  const size_t manifest_vars = env.size();
+  const Route& route = fn.spec.route;
+  std::string_view path_info;
+  if (route.prefix && req.path.size() > route.path.size())
+    path_info = std::string_view(req.path).substr(route.path.size());
+  std::string_view content_type, host = req.server_name;
+  for (const auto& [name, value] : req.headers) {
+    if (IEquals(name, "content-type")) content_type = value;
+    if (IEquals(name, "host")) host = value;
+  }
+  // A request variable replaces a manifest one of the same name.
+  auto set = [&](std::string_view k, std::string_view v) {
+    for (size_t i = 0; i < manifest_vars; ++i)
+      if (HasKey(env[i], k)) {
+        env[i].resize(k.size() + 1);
+        env[i].append(v);
         return;
       }
-    env.emplace_back(k, v);
+    Put(env, k, v);
   };
+  char length[24];
+  std::snprintf(length, sizeof length, "%zu", req.body.size());
+  std::string full_url = "http://";
+  full_url.append(host);
+  full_url += req.target;
   set("REQUEST_METHOD", req.method);
   set("SCRIPT_NAME", route.path);
   set("PATH_INFO", path_info);
   set("PATH_TRANSLATED", path_info);
   set("QUERY_STRING", req.query);
   set("CONTENT_TYPE", content_type);
-  set("CONTENT_LENGTH", content_length);
+  set("CONTENT_LENGTH", length);
   set("SERVER_NAME", req.server_name);
   set("SERVER_PORT", req.server_port);
   set("SERVER_PROTOCOL", req.protocol);
@@ -219,27 +260,37 @@ WagiEnv(const Function& fn, const WagiRequest& req) {
   set("REMOTE_ADDR", req.remote_addr);
   set("REMOTE_HOST", req.remote_addr);
   set("X_MATCHED_ROUTE", route.text);
-  set("X_FULL_URL", "http://" + host + req.target);
+  set("X_FULL_URL", full_url);
   set("X_RAW_PATH_INFO", path_info);
   set("X_REQUEST_ID", req.request_id);
+  std::string k;
   for (const auto& [name, value] : req.headers) {
-    std::string lower = ToLower(name);
-    if (lower == "content-type" || lower == "content-length") continue;
-    std::string k = "HTTP_";
+    if (IEquals(name, "content-type") || IEquals(name, "content-length"))
+      continue;
+    k.assign("HTTP_");
     for (char c : name)
       k += c == '-'
                ? '_'
                : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     // Repeated headers are joined with ", " (RFC 9110 field lists).
     bool merged = false;
-    for (auto& kv : env)
-      if (kv.first == k) {
-        kv.second += ", " + value;
+    for (std::string& e : env)
+      if (HasKey(e, k)) {
+        e += ", ";
+        e += value;
         merged = true;
+        break;
       }
-    if (!merged) env.emplace_back(k, value);
+    if (!merged) Put(env, k, value);
   }
-  return env;
+  for (const std::string& e : env)
+    if (e.find('\0') != std::string::npos) {
+      error = "invalid environment variable \"" +
+              e.substr(0, std::min<size_t>(e.find('='), 100)) +
+              "\" (a NUL byte)";
+      return false;
+    }
+  return true;
 }
 
 std::optional<WagiResponse> ParseCgiOutput(const std::string& out,
@@ -453,25 +504,6 @@ ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
   return r;
 }
 
-// The request's WAGI environment, checked as WasiContext::Create would.
-bool SetEnv(WasiContext& ctx,
-            const std::vector<std::pair<std::string, std::string>>& env,
-            std::string& error) {
-  std::vector<std::string>& out = ctx.impl().env;
-  out.clear();
-  out.reserve(env.size());
-  for (const auto& [k, v] : env) {
-    if (k.empty() || k.find('=') != std::string::npos ||
-        k.find('\0') != std::string::npos ||
-        v.find('\0') != std::string::npos) {
-      error = "wasi: invalid environment variable name \"" + k + "\"";
-      return false;
-    }
-    out.push_back(k + "=" + v);
-  }
-  return true;
-}
-
 } // namespace
 
 namespace {
@@ -642,7 +674,7 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
   *ctx.MemoryStdio(0) = req.body;
   {
     std::string why;
-    if (!SetEnv(ctx, WagiEnv(fn, req), why)) return internal(why);
+    if (!WagiEnv(fn, req, ctx.impl().env, why)) return internal("wasi: " + why);
   }
 
   std::optional<Trap> trap;

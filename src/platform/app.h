@@ -100,10 +100,13 @@ struct WagiResponse {
   std::string body;
 };
 
-// The WAGI environment of one request (docs/guest-abi.md), the manifest's
-// env first, the request's variables after (they win on a clash).
-std::vector<std::pair<std::string, std::string>>
-WagiEnv(const Function& fn, const WagiRequest& req);
+// The WAGI environment of one request (docs/guest-abi.md) as "KEY=value"
+// strings into `env` (replacing what it held): the manifest's env first,
+// the request's variables after (they win on a clash), repeated headers
+// joined with ", ". False with `error` set when a variable cannot be
+// passed (a NUL byte, or "=" in a name).
+bool WagiEnv(const Function& fn, const WagiRequest& req,
+             std::vector<std::string>& env, std::string& error);
 
 // Parses a guest's stdout: CGI header lines, a blank line, the body.
 // nullopt with `error` set when it is malformed.
