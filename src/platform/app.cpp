@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "platform/caps/ascii.h"
 #include "runtime/store_impl.h"
 #include "wasi/wasi.h"
 #include "wasi/wasi_internal.h"
@@ -91,15 +92,6 @@ WagiResponse TextResponse(int status, std::string body) {
 
 std::string TrapReason(const Trap& t) {
   return t.message.empty() ? TrapKindMessage(t.kind) : t.message;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
 }
 
 std::string ToLower(std::string s) {
@@ -227,8 +219,8 @@ bool WagiEnv(const Function& fn, const WagiRequest& req,
     path_info = std::string_view(req.path).substr(route.path.size());
   std::string_view content_type, host = req.server_name;
   for (const auto& [name, value] : req.headers) {
-    if (IEquals(name, "content-type")) content_type = value;
-    if (IEquals(name, "host")) host = value;
+    if (caps::IEquals(name, "content-type")) content_type = value;
+    if (caps::IEquals(name, "host")) host = value;
   }
   // A request variable replaces a manifest one of the same name.
   auto set = [&](std::string_view k, std::string_view v) {
@@ -265,7 +257,8 @@ bool WagiEnv(const Function& fn, const WagiRequest& req,
   set("X_REQUEST_ID", req.request_id);
   std::string k;
   for (const auto& [name, value] : req.headers) {
-    if (IEquals(name, "content-type") || IEquals(name, "content-length"))
+    if (caps::IEquals(name, "content-type") ||
+        caps::IEquals(name, "content-length"))
       continue;
     k.assign("HTTP_");
     for (char c : name)

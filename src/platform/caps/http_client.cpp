@@ -15,6 +15,7 @@
 #include <boost/asio/ssl.hpp>
 #include <openssl/ssl.h>
 
+#include "platform/caps/ascii.h"
 #include "platform/caps/caps.h"
 #include "platform/caps/url.h"
 
@@ -211,15 +212,6 @@ private:
   std::shared_ptr<ssl::context> ctx_;
   std::optional<ssl::stream<tcp::socket&>> tls_;
 };
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
