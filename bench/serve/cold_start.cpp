@@ -3,11 +3,11 @@
 //   weft_bench_cold_start instance APP_DIR [ITERS]
 //     Loads APP_DIR/weft.toml (its first function, e.g. examples/hello),
 //     compiles it once, then times ITERS rounds of what the server does to
-//     get a fresh instance for a request: WasiContext (3 memfds for stdio) +
+//     get a fresh instance for a request: WasiContext (stdio in memory) +
 //     Store + binding the imports + Instantiate. Prints one line per
 //     variant, in µs per instance:
 //       instance_us      WasiContext + Store + bind + Instantiate
-//       instantiate_us   Store + bind + Instantiate (no WasiContext/memfds)
+//       instantiate_us   the same without stdio
 //       start_call_us    only Call(_start) of a ready instance (the guest)
 //       request_us       InvokeFunction: the whole guest side of a request
 //                        (instance + _start + CGI parse), no HTTP, the
@@ -15,7 +15,8 @@
 //       request_pooled_us  the same with the worker's ready instance
 //                        (made by PrepareInstances, untimed)
 //       prepare_off_path_us  PrepareInstances after each request (what
-//                        the server does once the response is sent)
+//                        the server does once the response is sent: the
+//                        used instance reset in place for the next)
 //
 //   weft_bench_cold_start pooled APP_DIR [ITERS]
 //     Only the last two lines of `instance` (for profiling the ready
@@ -112,21 +113,15 @@ int InstanceBench(const std::string& dir, int iters, bool pooled_only) {
   std::vector<Extern> imports;
 
   auto full = [&](bool with_wasi) {
-    int in = -1, out = -1, err = -1;
     std::unique_ptr<WasiContext> ctx;
     WasiConfig cfg;
     cfg.args = {fn.spec.name};
     cfg.preopens = fn.spec.files;
-    if (with_wasi) {
-      in = memfd_create("in", MFD_CLOEXEC);
-      out = memfd_create("out", MFD_CLOEXEC);
-      err = memfd_create("err", MFD_CLOEXEC);
-      cfg.stdin_fd = in;
-      cfg.stdout_fd = out;
-      cfg.stderr_fd = err;
-    } else {
+    // As the server makes it: stdio in memory.
+    if (with_wasi)
+      cfg.memory_stdio = true;
+    else
       cfg.stdin_fd = cfg.stdout_fd = cfg.stderr_fd = -1;
-    }
     auto c = WasiContext::Create(cfg);
     if (!c) Die(c.error().message);
     ctx = std::move(*c);
@@ -134,8 +129,6 @@ int InstanceBench(const std::string& dir, int iters, bool pooled_only) {
     if (!Bind(store, *ctx, mod, imports)) Die("cannot bind imports");
     InstantiateResult inst = store.Instantiate(fn.compiled, imports);
     if (!inst.instance) Die("instantiate failed");
-    for (int fd : {in, out, err})
-      if (fd >= 0) ::close(fd);
   };
 
   auto time = [&](const char* name, auto&& body) {
@@ -153,14 +146,9 @@ int InstanceBench(const std::string& dir, int iters, bool pooled_only) {
   if (!pooled_only) {
     double call = 0;
     for (int i = 0; i < iters; ++i) {
-      int fds[3];
-      for (int& fd : fds)
-        fd = memfd_create("stdio", MFD_CLOEXEC);
       WasiConfig cfg;
       cfg.args = {fn.spec.name};
-      cfg.stdin_fd = fds[0];
-      cfg.stdout_fd = fds[1];
-      cfg.stderr_fd = fds[2];
+      cfg.memory_stdio = true;
       auto ctx = WasiContext::Create(cfg);
       if (!ctx) Die(ctx.error().message);
       Store store(*fn.engine);
@@ -172,8 +160,6 @@ int InstanceBench(const std::string& dir, int iters, bool pooled_only) {
       CallResult r = store.Call(start, {});
       call += Us(Clock::now() - t0);
       if (WasiExitStatus(r) != 0) Die("_start failed");
-      for (int fd : fds)
-        ::close(fd);
     }
     std::printf("start_call_us=%.2f\n", call / iters);
   }
@@ -203,7 +189,8 @@ int InstanceBench(const std::string& dir, int iters, bool pooled_only) {
     time("request_us", [&] {
       invoke();
       w.to_prepare.clear();
-      w.retired.clear(); // the used instance destroyed on the path too
+      w.to_reset.clear(); // the used instance destroyed on the path too
+      w.retired.clear();
     });
   // With the worker's ready instance (PrepareInstances, what the server
   // runs after each response, outside the timed part).

@@ -296,6 +296,36 @@ struct AdminServer::Impl {
     return false;
   }
 
+  // Deleted after each successful deploy: version folders older than the
+  // kKeptVersions newest (the one just deployed among them). An older
+  // version can still have a request in flight only if deploys come faster
+  // than its requests finish; its modules are loaded already and open
+  // files stay readable after the unlink.
+  static constexpr size_t kKeptVersions = 3;
+  void PruneVersions(const fs::path& current) {
+    const fs::path apps = options.data_dir / "apps";
+    std::vector<std::pair<uint64_t, fs::path>> versions;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(apps, ec)) {
+      const std::string n = e.path().filename().string();
+      uint64_t v = 0;
+      auto [p, err] = std::from_chars(n.data(), n.data() + n.size(), v);
+      if (err == std::errc() && p == n.data() + n.size())
+        versions.emplace_back(v, e.path());
+    }
+    if (versions.size() <= kKeptVersions) return;
+    std::sort(versions.begin(), versions.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (size_t i = kKeptVersions; i < versions.size(); ++i) {
+      if (versions[i].second == current) continue;
+      fs::remove_all(versions[i].second, ec);
+      if (ec)
+        logger.Log("warn", "cannot delete an old app version",
+                   {{"directory", versions[i].second.string()},
+                    {"error", ec.message()}});
+    }
+  }
+
   // Every module and `files` folder of an uploaded manifest lies inside
   // its own version folder.
   static bool Contained(const Manifest& m, const fs::path& dir,
@@ -345,6 +375,7 @@ struct AdminServer::Impl {
       if (!Contained(*m, dir, error)) return refuse(400, error);
     }
     if (!host.Reload(manifest, "admin", error)) return refuse(400, error);
+    PruneVersions(dir);
     const AppVersionInfo info = host.info();
     const std::shared_ptr<App> app = host.Current();
     return Json(200, {{"version", info.number},

@@ -624,10 +624,10 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
 
   struct Inflight {
     Function& fn;
-    ~Inflight() { fn.inflight.fetch_sub(1, std::memory_order_relaxed); }
+    ~Inflight() { fn.inflight->fetch_sub(1, std::memory_order_relaxed); }
   };
   const uint32_t now_inflight =
-      fn.inflight.fetch_add(1, std::memory_order_relaxed) + 1;
+      fn.inflight->fetch_add(1, std::memory_order_relaxed) + 1;
   Inflight inflight_guard{fn};
   if (fn.spec.max_concurrency && now_inflight > fn.spec.max_concurrency) {
     WagiResponse r = TextResponse(503, "503 Service Unavailable: function \"" +

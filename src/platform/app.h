@@ -49,7 +49,11 @@ struct Function {
     return c ? c : compiled;
   }
   caps::FunctionGrants grants;
-  std::atomic<uint32_t> inflight{0};
+  // Requests of this function running now, shared with the function of
+  // the same name in the versions before and after a reload (AppHost), so
+  // max_concurrency holds across a reload.
+  std::shared_ptr<std::atomic<uint32_t>> inflight =
+      std::make_shared<std::atomic<uint32_t>>(0);
   // Its counters in the server's Metrics: `index` for the app the server
   // started with, the slot of its name for an app loaded later (reload).
   size_t metrics_slot = 0;

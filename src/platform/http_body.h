@@ -1,7 +1,8 @@
-// Reading a request's body once its header is in, shared by the function
-// server (http_server.cpp) and the admin listener (admin.cpp): a client
-// that sent "Expect: 100-continue" first gets the interim 100 response
-// (RFC 9110, section 10.1.1), then the body is read.
+// Reading a request's body once its header is in, for the admin listener
+// (admin.cpp; the function server parses its connections itself, see
+// http_server.cpp): a client that sent "Expect: 100-continue" first gets
+// the interim 100 response (RFC 9110, section 10.1.1), then the body is
+// read.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,8 @@
 #include "platform/reload.h"
 
+#include <string_view>
+#include <unordered_map>
+
 #include <openssl/evp.h>
 
 #include <fstream>
@@ -72,6 +75,17 @@ void AppHost::Install(std::shared_ptr<App> app, AppVersionInfo info) {
   if (app && metrics_)
     for (auto& fn : app->functions)
       fn->metrics_slot = metrics_->Slot(fn->spec.name);
+  // A function that stays (by name) keeps counting its requests in flight
+  // in one counter: those still running on the old version count against
+  // the new version's max_concurrency.
+  if (std::shared_ptr<App> old = Current(); app && old) {
+    std::unordered_map<std::string_view, const Function*> by_name;
+    for (const auto& prev : old->functions)
+      by_name.emplace(prev->spec.name, prev.get());
+    for (auto& fn : app->functions)
+      if (auto it = by_name.find(fn->spec.name); it != by_name.end())
+        fn->inflight = it->second->inflight;
+  }
   info_ = std::move(info);
   app_.store(std::move(app), std::memory_order_release);
   generation_.fetch_add(1, std::memory_order_acq_rel);

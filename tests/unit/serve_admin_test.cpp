@@ -233,6 +233,23 @@ TEST_F(ServeAdminTest, AuthListDeployRemove) {
                  {"v.wat", WagiTextModule("version 3\n")}}));
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 3\n");
+  // Old version folders go: the three newest stay.
+  std::string last_dir;
+  for (int v = 4; v <= 7; ++v) {
+    r = Admin(admin, "PUT", "/v1/app",
+              Tar({{"weft.toml", kManifest},
+                   {"v.wat",
+                    WagiTextModule("version " + std::to_string(v) + "\n")}}));
+    ASSERT_EQ(r.status, 200) << r.body;
+    last_dir = nlohmann::json::parse(r.body)["directory"];
+  }
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 7\n");
+  std::vector<std::string> kept;
+  for (const auto& e : fs::directory_iterator(dir_ / "data" / "apps"))
+    kept.push_back(e.path().filename().string());
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, (std::vector<std::string>{"4", "5", "6"}));
+  EXPECT_EQ(fs::path(last_dir).filename(), "6");
 
   const std::string log = s.log();
   EXPECT_NE(log.find("\"msg\":\"reloaded\""), std::string::npos);

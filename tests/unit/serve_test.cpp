@@ -204,6 +204,35 @@ TEST_F(ServeTest, ConcurrencyLimitAnswers503) {
   EXPECT_EQ(r.Header("Retry-After"), "1");
 }
 
+// A reload does not reset max_concurrency: a request still running on the
+// old version counts against the new version's limit.
+TEST_F(ServeTest, ConcurrencyLimitHoldsAcrossAReload) {
+  const std::string manifest =
+      "[app]\nname = \"t\"\n" +
+      Function("spin", "/spin", "wagi_spin",
+               "timeout = \"1500ms\"\nmax_concurrency = 1");
+  Server s(dir_, manifest, {"--watch"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  std::thread first(
+      [&] { EXPECT_EQ(Request(s.port(), "GET", "/spin").status, 504); });
+  std::this_thread::sleep_for(100ms);
+  // A new version of the app (the same function) while the first request
+  // spins.
+  {
+    const fs::path tmp = dir_ / "weft.toml.tmp";
+    std::ofstream(tmp) << manifest << "# version 2\n";
+    fs::rename(tmp, dir_ / "weft.toml");
+  }
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (s.log().find("\"msg\":\"reloaded\"") == std::string::npos &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_NE(s.log().find("\"msg\":\"reloaded\""), std::string::npos) << s.log();
+  Response r = Request(s.port(), "GET", "/spin");
+  first.join();
+  EXPECT_EQ(r.status, 503) << r.body;
+}
+
 TEST_F(ServeTest, BodyTooLargeIs413) {
   Server s(dir_,
            "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
