@@ -233,6 +233,95 @@ TEST_F(ServeTest, ConcurrencyLimitHoldsAcrossAReload) {
   EXPECT_EQ(r.status, 503) << r.body;
 }
 
+// HTTP framing of the server's own connection handling: pipelined
+// requests answered in order, HEAD, HTTP/1.0 with and without keep-alive,
+// a chunked request body, bad requests.
+TEST_F(ServeTest, HttpFraming) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  std::string buf;
+  {
+    // Three requests in one write, the second with a body.
+    int fd = Connect(s.port());
+    ASSERT_GE(fd, 0);
+    SendAll(fd,
+            "GET /echo?a HTTP/1.1\r\nHost: x\r\n\r\n"
+            "POST /echo?b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz"
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    Response a = ReadResponse(fd, buf);
+    Response b = ReadResponse(fd, buf);
+    Response c = ReadResponse(fd, buf);
+    EXPECT_NE(a.body.find("query=a\n"), std::string::npos) << a.body;
+    EXPECT_NE(b.body.find("query=b\n"), std::string::npos) << b.body;
+    EXPECT_NE(b.body.find("body=xyz\n"), std::string::npos) << b.body;
+    EXPECT_EQ(c.body, "ok\n");
+    // HEAD: the length of the body it would get, no body.
+    SendAll(fd, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string raw;
+    char chunk[4096];
+    while (raw.find("ok\n") == std::string::npos) {
+      ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      raw.append(chunk, static_cast<size_t>(n));
+    }
+    // Both responses, the first without a body: the second status line
+    // follows the first header block directly.
+    const size_t first_end = raw.find("\r\n\r\n");
+    ASSERT_NE(first_end, std::string::npos) << raw;
+    EXPECT_NE(raw.substr(0, first_end).find("Content-Length: 3"),
+              std::string::npos)
+        << raw;
+    EXPECT_EQ(raw.compare(first_end + 4, 9, "HTTP/1.1 "), 0) << raw;
+    // A chunked body.
+    SendAll(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+    buf.clear();
+    Response d = ReadResponse(fd, buf);
+    EXPECT_NE(d.body.find("body=abcde\n"), std::string::npos) << d.body;
+    EXPECT_NE(d.body.find("content_length=5\n"), std::string::npos) << d.body;
+    ::close(fd);
+  }
+  {
+    // HTTP/1.0 without keep-alive: answered as 1.0, then closed.
+    int fd = Connect(s.port());
+    ASSERT_GE(fd, 0);
+    SendAll(fd, "GET /healthz HTTP/1.0\r\n\r\n");
+    buf.clear();
+    Response r = ReadResponse(fd, buf);
+    EXPECT_EQ(r.head.compare(0, 12, "HTTP/1.0 200"), 0) << r.head;
+    char c;
+    EXPECT_EQ(::recv(fd, &c, 1, 0), 0); // closed by the server
+    ::close(fd);
+  }
+  {
+    // HTTP/1.0 with keep-alive: the connection stays.
+    int fd = Connect(s.port());
+    ASSERT_GE(fd, 0);
+    buf.clear();
+    for (int i = 0; i < 2; ++i) {
+      SendAll(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+      Response r = ReadResponse(fd, buf);
+      EXPECT_EQ(r.status, 200);
+      EXPECT_EQ(r.Header("Connection"), "keep-alive");
+    }
+    ::close(fd);
+  }
+  {
+    // Garbage: 400 and the connection closed; the server serves on.
+    int fd = Connect(s.port());
+    ASSERT_GE(fd, 0);
+    SendAll(fd, "NOT HTTP AT ALL\r\n\r\n");
+    buf.clear();
+    Response r = ReadResponse(fd, buf);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Header("Connection"), "close");
+    ::close(fd);
+  }
+  EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
+}
+
 TEST_F(ServeTest, BodyTooLargeIs413) {
   Server s(dir_,
            "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
