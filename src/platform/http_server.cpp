@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -269,13 +270,22 @@ private:
     Handle();
   }
 
+  // "<server prefix>-<worker>-<n>", unique in the server's life.
   std::string NextRequestId() {
-    char buf[64];
-    std::snprintf(
-        buf, sizeof buf, "%s-%zu-%llu", shared_.id_prefix.c_str(),
-        worker_.index,
-        static_cast<unsigned long long>(worker_.next_request.fetch_add(1) + 1));
-    return buf;
+    char worker[24], n[24];
+    const auto w_end =
+        std::to_chars(worker, worker + sizeof worker, worker_.index).ptr;
+    const auto n_end =
+        std::to_chars(n, n + sizeof n, worker_.next_request.fetch_add(1) + 1)
+            .ptr;
+    std::string id;
+    id.reserve(shared_.id_prefix.size() + 2 + sizeof worker + sizeof n);
+    id += shared_.id_prefix;
+    id += '-';
+    id.append(worker, w_end);
+    id += '-';
+    id.append(n, n_end);
+    return id;
   }
 
   void Handle() {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -106,6 +107,18 @@ namespace {
 void AppendJsonString(std::string& out, std::string_view v) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (size_t i = 0; i < v.size();) {
+    // A run of characters that need no escaping, appended at once.
+    size_t j = i;
+    while (j < v.size()) {
+      const auto d = static_cast<unsigned char>(v[j]);
+      if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
+      ++j;
+    }
+    if (j > i) {
+      out.append(v.data() + i, j - i);
+      i = j;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(v[i]);
     if (c < 0x80) {
       if (c == '"' || c == '\\') {
@@ -207,12 +220,24 @@ void Logger::AccessRequest(const AccessRecord& r) const {
   AppendField(line, "function", r.function);
   AppendField(line, "method", r.method);
   AppendField(line, "path", r.path);
-  char num[96];
-  std::snprintf(num, sizeof num,
-                ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%llu", r.status,
-                static_cast<double>(r.duration_ns) / 1e6,
-                static_cast<unsigned long long>(r.bytes));
-  line += num;
+  // Numbers with to_chars (no locale, no format parsing): this runs once
+  // per request. The duration in ms with 3 decimals, from integer µs.
+  char num[32];
+  auto put = [&](auto v) {
+    line.append(num, std::to_chars(num, num + sizeof num, v).ptr);
+  };
+  line += ",\"status\":";
+  put(r.status);
+  const uint64_t us = (r.duration_ns + 500) / 1000;
+  line += ",\"duration_ms\":";
+  put(us / 1000);
+  line += '.';
+  const auto frac = static_cast<unsigned>(us % 1000);
+  line += static_cast<char>('0' + frac / 100);
+  line += static_cast<char>('0' + frac / 10 % 10);
+  line += static_cast<char>('0' + frac % 10);
+  line += ",\"bytes\":";
+  put(r.bytes);
   AppendField(line, "remote", r.remote);
   line += "}\n";
   if (has_secrets_.load(std::memory_order_acquire)) {
