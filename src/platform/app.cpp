@@ -574,6 +574,7 @@ void UseApp(WorkerContext& w, std::shared_ptr<App> app) {
   w.retired.clear();
   w.app_ref = std::move(app);
   w.app = w.app_ref.get();
+  w.app_generation = 0;
   if (w.app) w.ready.resize(w.app->functions.size());
 }
 

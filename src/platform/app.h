@@ -188,6 +188,9 @@ struct WorkerContext {
   // Keeps `app` alive while this worker holds instances of its functions
   // (the server can switch to a new app version at any time: UseApp).
   std::shared_ptr<App> app_ref;
+  // AppHost::generation() when `app` was taken from it (0: not taken from
+  // it, or let go since).
+  uint64_t app_generation = 0;
   Metrics* metrics = nullptr;
   const Logger* logger = nullptr;
   InterruptClock* clock = nullptr;

@@ -298,9 +298,17 @@ private:
     std::string query =
         q == std::string::npos ? std::string() : target.substr(q + 1);
     std::string method(req.method_string());
-    // The app version serving this request, pinned until it is answered
-    // (a reload may replace it meanwhile).
-    std::shared_ptr<App> app = shared_.host->Current();
+    // The app version serving this request: this thread's, pinned by its
+    // WorkerContext (only this thread replaces it), and replaced when a
+    // reload has bumped the host's generation since. One atomic load per
+    // request, no lock and no shared reference count.
+    WorkerContext& ctx = *t_ctx;
+    if (const uint64_t gen = shared_.host->generation();
+        ctx.app_generation != gen) {
+      UseApp(ctx, shared_.host->Current());
+      ctx.app_generation = gen;
+    }
+    App* const app = ctx.app;
     size_t fidx = shared_.metrics->no_function();
     std::string fname;
     WagiResponse resp;
@@ -333,8 +341,6 @@ private:
       // another thread takes the I/O over meanwhile (Worker), and the
       // response goes to that one.
       state_ = State::kRunning;
-      WorkerContext& ctx = *t_ctx;
-      if (ctx.app != app.get()) UseApp(ctx, app);
       worker_.BeginInline();
       WagiResponse r = InvokeFunction(ctx, *fn, w);
       if (!worker_.EndInline()) {
@@ -563,6 +569,9 @@ void ArmIdleTimer(Worker& w, const AppHost& host) {
 } // namespace
 
 int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
+  // The generation first: a reload in between only costs the workers one
+  // extra UseApp on their first request.
+  const uint64_t generation = host.generation();
   std::shared_ptr<App> app = host.Current();
   size_t n = options.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
@@ -630,6 +639,7 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
       WorkerContext& g = w->ctx[k];
       g.index = k == 0 ? i : n + i * guest_threads + (k - 1);
       UseApp(g, app);
+      g.app_generation = generation;
       g.metrics = &metrics;
       g.logger = &logger;
       g.clock = &clock;

@@ -61,6 +61,73 @@ void Redact(std::string& s, const std::vector<std::string>& secrets) {
 
 } // namespace
 
+struct Logger::Shard {
+  std::thread::id owner;
+  std::mutex mu; // the owner's appends, Flush
+  std::string buf;
+};
+
+Logger::Logger(bool json) : json_(json) {}
+
+Logger::~Logger() { Flush(); }
+
+uint64_t Logger::NextId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+namespace {
+// The calling thread's shard and secrets snapshot for the logger it used
+// last (`logger` is Logger::id_, never reused).
+struct LoggerThreadCache {
+  uint64_t logger = 0;
+  void* shard = nullptr;
+  uint64_t secrets_version = 0;
+  std::vector<std::string> secrets;
+};
+thread_local LoggerThreadCache t_logger;
+
+LoggerThreadCache& CacheFor(uint64_t logger) {
+  if (t_logger.logger != logger) {
+    t_logger.logger = logger;
+    t_logger.shard = nullptr;
+    t_logger.secrets_version = 0;
+    t_logger.secrets.clear();
+  }
+  return t_logger;
+}
+} // namespace
+
+Logger::Shard& Logger::LocalShard() const {
+  LoggerThreadCache& c = CacheFor(id_);
+  if (c.shard == nullptr) {
+    // A thread's first record with this logger (or after using another):
+    // its own shard, found again if it had one.
+    std::lock_guard<std::mutex> g(shards_mu_);
+    const auto me = std::this_thread::get_id();
+    for (const auto& sh : shards_)
+      if (sh->owner == me) c.shard = sh.get();
+    if (c.shard == nullptr) {
+      shards_.push_back(std::make_unique<Shard>());
+      shards_.back()->owner = me;
+      c.shard = shards_.back().get();
+    }
+  }
+  return *static_cast<Shard*>(c.shard);
+}
+
+const std::vector<std::string>* Logger::Secrets() const {
+  const uint64_t v = secrets_version_.load(std::memory_order_acquire);
+  if (v == 0) return nullptr;
+  LoggerThreadCache& c = CacheFor(id_);
+  if (c.secrets_version != v) {
+    std::lock_guard<std::mutex> g(secrets_mu_);
+    c.secrets = secrets_;
+    c.secrets_version = v;
+  }
+  return &c.secrets;
+}
+
 void Logger::AddSecrets(const std::vector<std::string>& values) {
   std::lock_guard<std::mutex> g(secrets_mu_);
   for (const std::string& v : values)
@@ -72,31 +139,37 @@ void Logger::AddSecrets(const std::vector<std::string>& values) {
             [](const std::string& a, const std::string& b) {
               return a.size() > b.size();
             });
-  has_secrets_.store(!secrets_.empty(), std::memory_order_release);
+  if (!secrets_.empty())
+    secrets_version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void Logger::Log(std::string_view level, std::string_view msg,
                  const nlohmann::json& fields) const {
   const std::string line = Format(level, msg, fields);
-  std::lock_guard<std::mutex> g(buf_mu_);
-  if (buf_.empty()) {
+  Shard& sh = LocalShard();
+  std::lock_guard<std::mutex> g(sh.mu);
+  if (sh.buf.empty()) {
     WriteAll(line);
     return;
   }
-  buf_ += line;
-  WriteAll(buf_);
-  buf_.clear();
+  sh.buf += line;
+  WriteAll(sh.buf);
+  sh.buf.clear();
+}
+
+void Logger::Buffer(std::string_view line) const {
+  Shard& sh = LocalShard();
+  std::lock_guard<std::mutex> g(sh.mu);
+  sh.buf += line;
+  if (sh.buf.size() >= 16 * 1024) {
+    WriteAll(sh.buf);
+    sh.buf.clear();
+  }
 }
 
 void Logger::Access(std::string_view level, std::string_view msg,
                     const nlohmann::json& fields) const {
-  const std::string line = Format(level, msg, fields);
-  std::lock_guard<std::mutex> g(buf_mu_);
-  buf_ += line;
-  if (buf_.size() >= 16 * 1024) {
-    WriteAll(buf_);
-    buf_.clear();
-  }
+  Buffer(Format(level, msg, fields));
 }
 
 namespace {
@@ -240,27 +313,18 @@ void Logger::AccessRequest(const AccessRecord& r) const {
   put(r.bytes);
   AppendField(line, "remote", r.remote);
   line += "}\n";
-  if (has_secrets_.load(std::memory_order_acquire)) {
-    std::vector<std::string> secrets;
-    {
-      std::lock_guard<std::mutex> g(secrets_mu_);
-      secrets = secrets_;
-    }
-    Redact(line, secrets);
-  }
-  std::lock_guard<std::mutex> g(buf_mu_);
-  buf_ += line;
-  if (buf_.size() >= 16 * 1024) {
-    WriteAll(buf_);
-    buf_.clear();
-  }
+  if (const auto* secrets = Secrets()) Redact(line, *secrets);
+  Buffer(line);
 }
 
 void Logger::Flush() const {
-  std::lock_guard<std::mutex> g(buf_mu_);
-  if (buf_.empty()) return;
-  WriteAll(buf_);
-  buf_.clear();
+  std::lock_guard<std::mutex> g(shards_mu_);
+  for (const auto& sh : shards_) {
+    std::lock_guard<std::mutex> sg(sh->mu);
+    if (sh->buf.empty()) continue;
+    WriteAll(sh->buf);
+    sh->buf.clear();
+  }
 }
 
 std::string Logger::Format(std::string_view level, std::string_view msg_in,
@@ -269,12 +333,10 @@ std::string Logger::Format(std::string_view level, std::string_view msg_in,
   const nlohmann::json* fields_ptr = &fields_in;
   std::string redacted_msg;
   nlohmann::json redacted_fields;
-  std::vector<std::string> secrets;
-  if (has_secrets_.load(std::memory_order_acquire)) {
-    {
-      std::lock_guard<std::mutex> g(secrets_mu_);
-      secrets = secrets_;
-    }
+  static const std::vector<std::string> kNone;
+  const std::vector<std::string>* secrets_ptr = Secrets();
+  const std::vector<std::string>& secrets = secrets_ptr ? *secrets_ptr : kNone;
+  if (!secrets.empty()) {
     redacted_msg = msg_in;
     Redact(redacted_msg, secrets);
     msg = redacted_msg;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,21 +29,27 @@ struct AccessRecord {
   std::string_view remote;
 };
 
+// Nothing here takes a lock shared between the server's threads on the
+// request path: each thread appends to its own buffer (a shard, locked only
+// by its thread and by Flush), and reads the secrets through a per-thread
+// snapshot refreshed when they change.
 class Logger {
 public:
   // json: one JSON object per line; otherwise "time level message k=v".
-  explicit Logger(bool json) : json_(json) {}
-  ~Logger() { Flush(); }
+  explicit Logger(bool json);
+  ~Logger();
   bool json() const { return json_; }
   // Writes one record with a single write(2) call (lines from several
-  // threads do not interleave). `fields` is an object; "time", "level"
-  // and "msg" are added.
+  // threads do not interleave), after what the calling thread's access
+  // buffer holds (its records stay in order). `fields` is an object;
+  // "time", "level" and "msg" are added.
   void Log(std::string_view level, std::string_view msg,
            const nlohmann::json& fields) const;
-  // The same record for the access log (one per request): kept in a buffer
-  // that is written when it holds 16 KiB, by Flush() (the server calls it
-  // every 100 ms and when it stops) and before any Log record (records
-  // stay in order): one write(2) per many requests instead of one each.
+  // The same record for the access log (one per request): kept in the
+  // calling thread's buffer, written when it holds 16 KiB, by Flush() (the
+  // server calls it every 100 ms and when it stops) and before any Log
+  // record of the thread: one write(2) per many requests instead of one
+  // each.
   void Access(std::string_view level, std::string_view msg,
               const nlohmann::json& fields) const;
   // The access record of one request: the fields of AccessRecord plus
@@ -50,6 +57,7 @@ public:
   // (readable). In JSON it is written straight into the buffer, without
   // building a json object: this runs once per request.
   void AccessRequest(const AccessRecord& r) const;
+  // Writes every thread's buffered access records.
   void Flush() const;
   // Values never to print (the app's secret variables): from now on every
   // occurrence in a record's message or string fields is written as
@@ -58,12 +66,19 @@ public:
   void AddSecrets(const std::vector<std::string>& values);
 
 private:
+  struct Shard;
+  Shard& LocalShard() const;
+  // The secrets as this thread last saw them (null when there are none).
+  const std::vector<std::string>* Secrets() const;
+  void Buffer(std::string_view line) const;
   std::string Format(std::string_view level, std::string_view msg,
                      const nlohmann::json& fields) const;
   bool json_;
-  mutable std::mutex buf_mu_;
-  mutable std::string buf_; // access records not written yet
-  std::atomic<bool> has_secrets_{false};
+  const uint64_t id_ = NextId(); // tells thread-local caches apart
+  static uint64_t NextId();
+  mutable std::mutex shards_mu_; // guards the list (a thread's first record)
+  mutable std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<uint64_t> secrets_version_{0}; // bumped by AddSecrets
   mutable std::mutex secrets_mu_;
   std::vector<std::string> secrets_;
 };
