@@ -386,10 +386,17 @@ InterruptClock::~InterruptClock() {
 void InterruptClock::Arm(size_t slot, Store* store,
                          std::chrono::steady_clock::time_point deadline) {
   Slot& s = slots_[slot];
-  std::lock_guard<std::mutex> g(s.mu);
-  s.store = store;
-  s.deadline = deadline;
-  s.expired = false;
+  {
+    std::lock_guard<std::mutex> g(s.mu);
+    s.store = store;
+    s.deadline = deadline;
+    s.expired = false;
+  }
+  if (sleeping_.load(std::memory_order_seq_cst)) {
+    std::lock_guard<std::mutex> g(mu_);
+    wake_ = true;
+    cv_.notify_one();
+  }
 }
 
 bool InterruptClock::Disarm(size_t slot) {
@@ -400,19 +407,40 @@ bool InterruptClock::Disarm(size_t slot) {
 }
 
 void InterruptClock::Run() {
+  // A tick of 2 ms while guests run: timeouts are honoured to within a few
+  // ms. After 50 ticks (100 ms) without an armed slot, sleep until Arm.
+  constexpr int kIdleTicks = 50;
+  int idle = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    // A tick of 2 ms: timeouts are honoured to within a few ms.
     cv_.wait_for(lock, std::chrono::milliseconds(2));
     const auto now = std::chrono::steady_clock::now();
+    bool armed = false;
     for (size_t i = 0; i < n_; ++i) {
       Slot& s = slots_[i];
       std::lock_guard<std::mutex> g(s.mu);
-      if (s.store && now >= s.deadline) {
+      if (!s.store) continue;
+      armed = true;
+      if (now >= s.deadline) {
         s.expired = true;
         s.store->Interrupt();
       }
     }
+    idle = armed ? 0 : idle + 1;
+    if (idle < kIdleTicks || stop_) continue;
+    sleeping_.store(true, std::memory_order_seq_cst);
+    // Armed since the scan above? Then Arm may have missed the flag.
+    bool any = false;
+    for (size_t i = 0; i < n_ && !any; ++i) {
+      std::lock_guard<std::mutex> g(slots_[i].mu);
+      any = slots_[i].store != nullptr;
+    }
+    if (!any) {
+      cv_.wait(lock, [&] { return stop_ || wake_; });
+      wake_ = false;
+    }
+    sleeping_.store(false, std::memory_order_seq_cst);
+    idle = 0;
   }
 }
 

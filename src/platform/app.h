@@ -144,6 +144,13 @@ private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  // Idle (no slot armed for kIdleTicks ticks): the clock waits without a
+  // timeout until Arm wakes it, so an idle server does not wake 500 times
+  // a second. `sleeping_` and the slots are checked Dekker-style (seq_cst
+  // flag, slot under its mutex): an Arm that the clock did not see is
+  // seen to need a wake-up.
+  std::atomic<bool> sleeping_{false};
+  bool wake_ = false; // under mu_
   std::thread thread_;
 };
 

@@ -37,6 +37,26 @@ using Clock = std::chrono::steady_clock;
 
 class Session;
 
+// The watcher thread's wake-up: it ticks every kTakeOverAfter while guests
+// run, and after 100 idle ticks waits until a worker starts a guest
+// (Worker::BeginInline calls Wake), so an idle server does not wake 1,000
+// times a second. `sleeping` and each worker's inline_running are checked
+// Dekker-style (seq_cst flag, the other under own_mu), so a guest the
+// watcher did not see is seen to need a wake-up.
+struct Watch {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false; // under mu
+  bool wake = false; // under mu
+  std::atomic<bool> sleeping{false};
+  void Wake() {
+    if (!sleeping.load(std::memory_order_seq_cst)) return;
+    std::lock_guard<std::mutex> g(mu);
+    wake = true;
+    cv.notify_one();
+  }
+};
+
 // A worker: one io_context serving its connections, and 1 + guest_threads
 // threads that take turns owning it. The owner runs the connections'
 // handlers and the guests they call, inline (no hand-off to another thread
@@ -78,11 +98,20 @@ struct Worker {
   size_t idle = 0;         // threads waiting for ownership
   bool stopped = false;    // the io_context ran out of work: exit
 
+  Watch* watch = nullptr;
+
   void BeginInline() {
+    {
+      std::lock_guard<std::mutex> g(own_mu);
+      inline_running = true;
+      taken = false;
+      inline_since = Clock::now();
+    }
+    watch->Wake();
+  }
+  bool InlineRunning() {
     std::lock_guard<std::mutex> g(own_mu);
-    inline_running = true;
-    taken = false;
-    inline_since = Clock::now();
+    return inline_running;
   }
   // Whether ownership was handed on while the guest ran.
   bool EndInline() {
@@ -91,14 +120,16 @@ struct Worker {
     return taken;
   }
   // Called by the watcher: hands the I/O on when the owner's guest has run
-  // for `after` and an idle thread can take it.
-  void MaybeTakeOver(Clock::time_point now, Clock::duration after) {
+  // for `after` and an idle thread can take it. Returns whether a guest is
+  // running inline.
+  bool MaybeTakeOver(Clock::time_point now, Clock::duration after) {
     std::lock_guard<std::mutex> g(own_mu);
-    if (!inline_running || taken || idle == 0 || now - inline_since < after)
-      return;
+    if (!inline_running) return false;
+    if (taken || idle == 0 || now - inline_since < after) return true;
     taken = true;
     need_owner = true;
     own_cv.notify_one();
+    return true;
   }
 };
 
@@ -626,10 +657,12 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
   shared.server_name = options.host;
   shared.server_port = std::to_string(port);
 
+  Watch watch;
   std::vector<std::unique_ptr<Worker>> workers;
   for (size_t i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->index = i;
+    w->watch = &watch;
     w->guard.emplace(w->ioc.get_executor());
     w->idle_timer.emplace(w->ioc);
     // Thread 0's context uses the worker's shard and clock slot, the
@@ -663,14 +696,30 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
   // Hands a worker's I/O on when its owner runs a slow guest.
-  std::mutex watch_mu;
-  std::condition_variable watch_cv;
-  bool watch_stop = false;
   std::thread watcher([&] {
-    std::unique_lock<std::mutex> lock(watch_mu);
-    while (!watch_cv.wait_for(lock, kTakeOverAfter, [&] { return watch_stop; }))
+    constexpr int kIdleTicks = 100;
+    int idle = 0;
+    std::unique_lock<std::mutex> lock(watch.mu);
+    for (;;) {
+      if (watch.cv.wait_for(lock, kTakeOverAfter, [&] { return watch.stop; }))
+        return;
+      bool running = false;
       for (auto& w : workers)
-        w->MaybeTakeOver(Clock::now(), kTakeOverAfter);
+        running |= w->MaybeTakeOver(Clock::now(), kTakeOverAfter);
+      idle = running ? 0 : idle + 1;
+      if (idle < kIdleTicks) continue;
+      watch.sleeping.store(true, std::memory_order_seq_cst);
+      bool any = false;
+      for (auto& w : workers)
+        any = any || w->InlineRunning();
+      if (!any) {
+        watch.cv.wait(lock, [&] { return watch.stop || watch.wake; });
+        watch.wake = false;
+        if (watch.stop) return;
+      }
+      watch.sleeping.store(false, std::memory_order_seq_cst);
+      idle = 0;
+    }
   });
 
   size_t next = 0;
@@ -737,10 +786,10 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
     for (std::thread& t : w->threads)
       t.join();
   {
-    std::lock_guard<std::mutex> g(watch_mu);
-    watch_stop = true;
+    std::lock_guard<std::mutex> g(watch.mu);
+    watch.stop = true;
   }
-  watch_cv.notify_all();
+  watch.cv.notify_all();
   watcher.join();
   logger.Log("info", "stopped", nlohmann::json::object());
   return 0;

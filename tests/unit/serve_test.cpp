@@ -517,6 +517,49 @@ TEST_F(ServeTest, TimeoutInterruptsAGuestSleepingInAHostCall) {
   EXPECT_EQ(s.Stop(SIGTERM), 0);
 }
 
+// An idle server sleeps (its timeout clock and hand-over watcher wait
+// instead of ticking every 1-2 ms), and wakes for the next guest: a
+// spinning guest still times out, and another request on the same worker
+// is still served beside it (the hand-over).
+TEST_F(ServeTest, IdleServerSleepsAndWakesForTheNextGuest) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" +
+               Function("spin", "/spin", "wagi_spin", "timeout = \"400ms\"") +
+               Function("echo", "/echo", "wagi_echo"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  auto wakeups = [&] {
+    long long n = 0;
+    for (const auto& t :
+         fs::directory_iterator("/proc/" + std::to_string(s.pid()) + "/task")) {
+      std::ifstream in(t.path() / "status");
+      std::string line;
+      while (std::getline(in, line))
+        if (line.rfind("voluntary_ctxt_switches:", 0) == 0)
+          n += std::stoll(line.substr(line.find(':') + 1));
+    }
+    return n;
+  };
+  std::this_thread::sleep_for(500ms); // past the 100 ms before sleeping
+  const long long before = wakeups();
+  std::this_thread::sleep_for(1s);
+  // Ticking: 1,500 a second; asleep: a few timers (access-log flush every
+  // 100 ms, idle checks every second).
+  EXPECT_LT(wakeups() - before, 300);
+  for (int round = 0; round < 2; ++round) {
+    std::this_thread::sleep_for(300ms); // asleep again
+    auto t0 = std::chrono::steady_clock::now();
+    std::thread spin(
+        [&] { EXPECT_EQ(Request(s.port(), "GET", "/spin").status, 504); });
+    std::this_thread::sleep_for(100ms);
+    // Both connections of this loop may land on the spinning worker: the
+    // echo is answered anyway, long before the spin's timeout.
+    for (int i = 0; i < 2; ++i)
+      EXPECT_EQ(Request(s.port(), "GET", "/echo").status, 200);
+    spin.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  }
+}
+
 // The echo example (C++): method, headers and body come back.
 TEST_F(ServeTest, EchoExample) {
   const fs::path app = fs::path(WEFT_EXAMPLES_DIR) / "echo";
