@@ -8,15 +8,21 @@
 namespace weft::native {
 namespace {
 
+// Each CPUID is a VM exit under a hypervisor (microseconds each), and this
+// runs at every start-up: every leaf is asked once, with the raw
+// instruction once the maximum leaves are known (__get_cpuid would ask
+// for the maximum again each time).
 CpuFeatures ReadCpu() {
   CpuFeatures c;
   unsigned a = 0, b = 0, cx = 0, d = 0;
-  if (!__get_cpuid(0, &a, &b, &cx, &d)) return c;
+  if (__get_cpuid_max(0, nullptr) == 0) return c;
+  __cpuid(0, a, b, cx, d);
   const unsigned max_leaf = a;
   c.words[0] = b; // "Genu" "ineI" "ntel": EBX, EDX, ECX
   c.words[1] = d;
   c.words[2] = cx;
-  if (__get_cpuid(1, &a, &b, &cx, &d)) {
+  if (max_leaf >= 1) {
+    __cpuid(1, a, b, cx, d);
     c.words[3] = cx;
     c.words[4] = d;
   }
@@ -31,7 +37,8 @@ CpuFeatures ReadCpu() {
       c.words[8] = a;
     }
   }
-  if (__get_cpuid(0x80000001u, &a, &b, &cx, &d)) {
+  if (__get_cpuid_max(0x80000000u, nullptr) >= 0x80000001u) {
+    __cpuid(0x80000001u, a, b, cx, d);
     c.words[9] = cx;
     c.words[10] = d;
   }

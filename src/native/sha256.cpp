@@ -1,11 +1,12 @@
 #include "native/sha256.h"
 
-#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+
+#include "native/cpu.h"
 
 namespace weft::native {
 namespace {
@@ -75,13 +76,13 @@ BlocksNi(uint32_t h[8], const uint8_t* p, size_t blocks) {
 }
 
 bool HasShaNi() {
+  // From the features HostCpu read (no CPUID of its own: each is a VM
+  // exit under a hypervisor).
   static const bool has = [] {
-    unsigned a, b, c, d;
-    if (__get_cpuid_max(0, nullptr) < 7) return false;
-    __cpuid_count(7, 0, a, b, c, d);
-    const bool sha = b & (1u << 29);
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-    const bool sse41 = c & (1u << 19), ssse3 = c & (1u << 9);
+    const CpuFeatures& cpu = HostCpu();
+    const bool sha = cpu.words[5] & (1u << 29); // leaf 7.0 EBX
+    const bool sse41 = cpu.words[3] & (1u << 19),
+               ssse3 = cpu.words[3] & (1u << 9);
     return sha && sse41 && ssse3 && !std::getenv("WEFT_SHA256_PORTABLE");
   }();
   return has;
