@@ -392,6 +392,42 @@ TEST_F(ServeTest, SlowClientGets408) {
   EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
 }
 
+// A client that sends a request and then never reads its (large) response:
+// the write stalls, the server gives up after --request-timeout and closes
+// the connection; other clients are served meanwhile.
+TEST_F(ServeTest, ClientThatStopsReadingIsDisconnected) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" +
+               Function("echo", "/echo", "wagi_echo",
+                        "max_response_size = \"32MiB\"\ntimeout = \"10s\""),
+           {"--request-timeout", "300ms"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  int fd = Connect(s.port());
+  ASSERT_GE(fd, 0);
+  // A fixed receive buffer (no autotuning up to 32 MiB): together with the
+  // server's send buffer it holds well under the 12 MiB response.
+  int rcvbuf = 1 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  const std::string body(12 << 20, 'b'); // echoed back: 12 MiB
+  ASSERT_TRUE(SendAll(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body));
+  // Meanwhile the server answers others.
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
+  // Long past the timeout: the server has closed; what was in flight is
+  // all the client gets, then the end of the stream.
+  std::this_thread::sleep_for(1500ms);
+  size_t got = 0;
+  char chunk[65536];
+  ssize_t n;
+  while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0)
+    got += static_cast<size_t>(n);
+  ::close(fd);
+  EXPECT_LT(got, body.size());
+  EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "recv: " << n << " " << errno;
+  EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
+}
+
 TEST_F(ServeTest, SigtermDrainsRequestsInFlight) {
   Server s(dir_,
            "[app]\nname = \"t\"\n" +
