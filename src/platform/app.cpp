@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "platform/caps/ascii.h"
+#include "runtime/sharded_counter.h"
 #include "runtime/store_impl.h"
 #include "wasi/wasi.h"
 #include "wasi/wasi_internal.h"
@@ -469,8 +470,9 @@ struct ReadyInstance {
 
 namespace {
 
-std::atomic<uint64_t> g_instances_made{0};
-std::atomic<uint64_t> g_instances_reset{0};
+// Counted on every request by every worker thread: sharded.
+ShardedCounter g_instances_made;
+ShardedCounter g_instances_reset;
 
 // The worker's memory slot pool, made on first use.
 WorkerLocal* Local(WorkerContext& w) {
@@ -521,7 +523,7 @@ ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
     }
     r->instance = inst.instance;
   }
-  g_instances_made.fetch_add(1, std::memory_order_relaxed);
+  g_instances_made.Add(1);
   return r;
 }
 
@@ -532,7 +534,7 @@ namespace {
 // Ready instances in the whole process, and the host fds they hold (their
 // preopened directories; stdio is in memory). Together they may use a
 // quarter of RLIMIT_NOFILE, leaving the rest to connections.
-std::atomic<size_t> g_ready_instances{0};
+ShardedCounter g_ready_instances;
 std::atomic<size_t> g_ready_fds{0};
 
 size_t MaxReadyFds() {
@@ -554,8 +556,8 @@ bool KeepReady(WorkerContext& w, ReadyInstancePtr& r) {
       g_ready_fds.load(std::memory_order_relaxed) + r->fds > MaxReadyFds())
     return false;
   r->counted = true;
-  g_ready_instances.fetch_add(1, std::memory_order_relaxed);
-  g_ready_fds.fetch_add(r->fds, std::memory_order_relaxed);
+  g_ready_instances.Add(1);
+  if (r->fds) g_ready_fds.fetch_add(r->fds, std::memory_order_relaxed);
   ++w.ready_count;
   w.ready[i] = std::move(r);
   return true;
@@ -567,29 +569,29 @@ ReadyInstancePtr TakeReady(WorkerContext& w, size_t i) {
   ReadyInstancePtr r = std::move(w.ready[i]);
   --w.ready_count;
   r->counted = false;
-  g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
-  g_ready_fds.fetch_sub(r->fds, std::memory_order_relaxed);
+  g_ready_instances.Add(-1);
+  if (r->fds) g_ready_fds.fetch_sub(r->fds, std::memory_order_relaxed);
   return r;
 }
 
 } // namespace
 
 size_t ReadyInstanceCount() {
-  return g_ready_instances.load(std::memory_order_relaxed);
+  return static_cast<size_t>(g_ready_instances.Sum());
 }
 
 uint64_t InstancesMadeTotal() {
-  return g_instances_made.load(std::memory_order_relaxed);
+  return static_cast<uint64_t>(g_instances_made.Sum());
 }
 
 uint64_t InstancesResetTotal() {
-  return g_instances_reset.load(std::memory_order_relaxed);
+  return static_cast<uint64_t>(g_instances_reset.Sum());
 }
 
 void ReadyInstanceDeleter::operator()(ReadyInstance* r) const {
   if (r->counted) {
-    g_ready_instances.fetch_sub(1, std::memory_order_relaxed);
-    g_ready_fds.fetch_sub(r->fds, std::memory_order_relaxed);
+    g_ready_instances.Add(-1);
+    if (r->fds) g_ready_fds.fetch_sub(r->fds, std::memory_order_relaxed);
   }
   delete r;
 }
@@ -615,7 +617,7 @@ void PrepareInstances(WorkerContext& w) {
     if (r->code != fn.Code() || !r->ctx->Reset() ||
         !r->store->ResetInstance(r->instance))
       continue; // destroyed below; a new one is made
-    g_instances_reset.fetch_add(1, std::memory_order_relaxed);
+    g_instances_reset.Add(1);
     KeepReady(w, r);
   }
   w.to_reset.clear(); // those not kept
@@ -715,7 +717,7 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
       log.Log(caps::LogLevelName(level), message, f);
     };
     caps::ScopedRequestCaps scope(&rc);
-    w.metrics->instances_live.fetch_add(1, std::memory_order_relaxed);
+    w.metrics->instances_live.Add(1);
     w.clock->Arm(w.index, &store,
                  std::chrono::steady_clock::now() + fn.spec.timeout);
     InstantiateResult inst;
@@ -735,7 +737,7 @@ WagiResponse InvokeFunction(WorkerContext& w, Function& fn,
       if (!exit_status) trap = result.trap;
     }
     expired = w.clock->Disarm(w.index);
-    w.metrics->instances_live.fetch_sub(1, std::memory_order_relaxed);
+    w.metrics->instances_live.Add(-1);
   }
   if (trap && trap->kind == TrapKind::Exit) {
     exit_status = static_cast<int>(std::min<uint32_t>(trap->exit_code, 255));

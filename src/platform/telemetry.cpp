@@ -536,7 +536,7 @@ std::string Metrics::Render() const {
   out += "# HELP weft_instances_live Guest instances running a request "
          "now.\n"
          "# TYPE weft_instances_live gauge\nweft_instances_live " +
-         std::to_string(instances_live.load()) + "\n";
+         std::to_string(instances_live.Sum()) + "\n";
   out += "# HELP weft_instances_pooled Instances made ready ahead of a "
          "request (one per function and worker thread that served it).\n"
          "# TYPE weft_instances_pooled gauge\nweft_instances_pooled " +

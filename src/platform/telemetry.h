@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/sharded_counter.h"
+
 namespace weft::platform {
 
 // One access-log record (Logger::AccessRequest).
@@ -130,7 +132,7 @@ public:
   size_t Slot(const std::string& name);
   size_t no_function() const { return no_function_; }
   void Request(size_t worker, size_t function, int status, uint64_t ns);
-  std::atomic<int64_t> instances_live{0};
+  ShardedCounter instances_live; // +1/-1 around every guest run
   std::atomic<int64_t> connections_open{0};
   // Prometheus text exposition format 0.0.4.
   std::string Render() const;

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <vector>
 
+#include "runtime/sharded_counter.h"
 #include "runtime/store_impl.h"
 
 namespace weft {
@@ -26,7 +27,7 @@ constexpr uint64_t kReserveBytes = 8ull << 30;
 constexpr uint64_t kZeroScanMaxBytes = 16ull << 20;
 constexpr uint64_t kZeroResidentMaxBytes = 128ull << 10;
 
-std::atomic<uint64_t> g_bytes_in_use{0};
+ShardedCounter g_bytes_in_use; // every memory grow/reset on every thread
 std::atomic<uint64_t> g_pooled_slots{0};
 
 uint8_t* Reserve(uint64_t bytes) {
@@ -67,7 +68,7 @@ MemoryImage::~MemoryImage() {
 }
 
 uint64_t LinearMemoryBytesInUse() {
-  return g_bytes_in_use.load(std::memory_order_relaxed);
+  return static_cast<uint64_t>(g_bytes_in_use.Sum());
 }
 
 uint64_t PooledMemorySlots() {
@@ -200,7 +201,7 @@ std::unique_ptr<MemoryImpl> MemoryImpl::Create(const MemoryType& type,
       m->image_id_ = slot->image_id;
       m->image_size_ = slot->image_size;
       m->size = bytes;
-      g_bytes_in_use.fetch_add(bytes, std::memory_order_relaxed);
+      g_bytes_in_use.Add(static_cast<int64_t>(bytes));
       return m;
     }
   }
@@ -222,13 +223,13 @@ std::unique_ptr<MemoryImpl> MemoryImpl::Create(const MemoryType& type,
     m->image_size_ = image->size;
   }
   m->size = bytes;
-  g_bytes_in_use.fetch_add(bytes, std::memory_order_relaxed);
+  g_bytes_in_use.Add(static_cast<int64_t>(bytes));
   return m;
 }
 
 MemoryImpl::~MemoryImpl() {
   if (base == nullptr || reserved_ == 0) return;
-  g_bytes_in_use.fetch_sub(size, std::memory_order_relaxed);
+  g_bytes_in_use.Add(-static_cast<int64_t>(size));
   if (pool_ != nullptr) {
     pool_->Give({base, size, image_id_, image_size_});
     return;
@@ -245,7 +246,7 @@ bool MemoryImpl::Reset(uint64_t bytes) {
     return false;
   if (size > bytes) {
     if (mprotect(base + bytes, size - bytes, PROT_NONE) != 0) return false;
-    g_bytes_in_use.fetch_sub(size - bytes, std::memory_order_relaxed);
+    g_bytes_in_use.Add(-static_cast<int64_t>(size - bytes));
     size = bytes;
   }
   return true;
@@ -268,7 +269,7 @@ std::optional<uint64_t> MemoryImpl::Grow(uint64_t delta_pages) {
   if (new_size > reserved_) return std::nullopt;
   if (mprotect(base + size, new_size - size, PROT_READ | PROT_WRITE) != 0)
     return std::nullopt;
-  g_bytes_in_use.fetch_add(new_size - size, std::memory_order_relaxed);
+  g_bytes_in_use.Add(static_cast<int64_t>(new_size - size));
   size = new_size;
   return old_pages;
 }
