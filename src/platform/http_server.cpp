@@ -227,19 +227,32 @@ private:
     state_ = State::kReading;
     SetDeadline();
     parser_.emplace();
-    parser_->eager(true);
+    parser_->eager(false); // until the header is done (Parse)
     parser_->header_limit(
         static_cast<uint32_t>(shared_.options->max_header_bytes));
     parser_->body_limit(shared_.options->max_body_bytes);
     continue_sent_ = false;
+    header_bytes_ = 0;
     Parse();
   }
 
   void Parse() {
     beast::error_code ec;
     while (buffer_.size() > 0 && !parser_->is_done()) {
+      const bool in_header = !parser_->is_header_done();
       const size_t n = parser_->put(buffer_.data(), ec);
       buffer_.consume(n);
+      // Beast checks its header limit per put: the header fields it
+      // already consumed from earlier reads do not count. The limit is
+      // on the whole header, so count them here (the parser is not eager
+      // until the header is done, so `n` is header bytes only).
+      if (in_header) {
+        header_bytes_ += n;
+        const size_t pending = parser_->is_header_done() ? 0 : buffer_.size();
+        if (header_bytes_ + pending > shared_.options->max_header_bytes)
+          return OnRequest(http::error::header_limit);
+        if (parser_->is_header_done()) parser_->eager(true);
+      }
       if (ec == http::error::need_more) {
         ec = {};
         break;
@@ -530,6 +543,7 @@ private:
   bool timed_out_ = false;
   bool closed_ = false;
   bool continue_sent_ = false;
+  size_t header_bytes_ = 0; // of this request's header, consumed so far
   bool keep_alive_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -322,6 +322,41 @@ TEST_F(ServeTest, HttpFraming) {
   EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
 }
 
+// The header limit (16 KiB) is on the whole header, also when it arrives
+// in many reads of short lines.
+TEST_F(ServeTest, HeaderTooLargeIs431) {
+  Server s(dir_,
+           "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
+  ASSERT_GT(s.port(), 0) << s.log();
+  auto send = [&](const std::string& head, size_t piece) {
+    int fd = Connect(s.port());
+    for (size_t at = 0; at < head.size(); at += piece) {
+      SendAll(fd, head.substr(at, piece));
+      if (piece < head.size()) std::this_thread::sleep_for(2ms);
+    }
+    std::string buf;
+    Response r = ReadResponse(fd, buf);
+    ::close(fd);
+    return r.status;
+  };
+  std::string many = "GET /echo HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 3000; ++i)
+    many += "X-A: b\r\n"; // 24,000 bytes of short fields
+  many += "\r\n";
+  EXPECT_EQ(send(many, many.size()), 431);
+  EXPECT_EQ(send(many, 1000), 431); // in small pieces
+  const std::string one_long =
+      "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
+      "\r\n\r\n";
+  EXPECT_EQ(send(one_long, one_long.size()), 431);
+  // Just under the limit is fine.
+  std::string fits = "GET /echo HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 1500; ++i)
+    fits += "X-A: b\r\n";
+  fits += "\r\n";
+  EXPECT_EQ(send(fits, 1000), 200);
+}
+
 TEST_F(ServeTest, BodyTooLargeIs413) {
   Server s(dir_,
            "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
