@@ -261,6 +261,12 @@ private:
       if (n == 0) break;
     }
     if (parser_->is_done()) return OnRequest({});
+    // In the body the parser consumes all it is given but a partial chunk
+    // line: more than kMaxUnparsed left over is a chunk line no client
+    // sends (a header's own limit is checked above). Without this bound a
+    // client could grow the buffer until the request timeout.
+    if (parser_->is_header_done() && buffer_.size() > kMaxUnparsed)
+      return OnRequest(http::error::bad_chunk);
     // "Expect: 100-continue": the interim response, then the body.
     if (parser_->is_header_done() && !continue_sent_ &&
         beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
@@ -535,6 +541,7 @@ private:
   }
 
   static constexpr size_t kReadChunk = 16 * 1024;
+  static constexpr size_t kMaxUnparsed = 64 * 1024;
 
   tcp::socket socket_;
   asio::steady_timer timer_;
