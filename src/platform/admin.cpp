@@ -384,12 +384,14 @@ struct AdminServer::Impl {
                       {"directory", dir.string()}});
   }
 
+  Response Unauthorized() const {
+    Response r = Error(401, "missing or wrong bearer token");
+    r.set(http::field::www_authenticate, "Bearer realm=\"weft-admin\"");
+    return r;
+  }
+
   Response Handle(const Request& req) {
-    if (!Authorized(req)) {
-      Response r = Error(401, "missing or wrong bearer token");
-      r.set(http::field::www_authenticate, "Bearer realm=\"weft-admin\"");
-      return r;
-    }
+    if (!Authorized(req)) return Unauthorized();
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (path == "/v1/functions") {
@@ -433,6 +435,12 @@ struct AdminServer::Impl {
   private:
     void OnHeader(beast::error_code ec) {
       if (ec) return OnRead(ec);
+      // The token is checked on the header: a client without it gets 401
+      // before any of its body (up to max_upload_bytes) is read.
+      if (!impl_.Authorized(parser_->get())) {
+        res_ = impl_.Unauthorized();
+        return Write();
+      }
       ReadBodyAfterHeader(stream_, buffer_, *parser_, cont_,
                           [self = shared_from_this()](beast::error_code e) {
                             self->OnRead(e);
@@ -458,6 +466,9 @@ struct AdminServer::Impl {
                           {"path", std::string(req.target())},
                           {"status", res_.result_int()}});
       }
+      Write();
+    }
+    void Write() {
       res_.version(11);
       res_.set(http::field::server, "weft");
       res_.keep_alive(false);

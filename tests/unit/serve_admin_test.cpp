@@ -260,6 +260,26 @@ TEST_F(ServeAdminTest, AuthListDeployRemove) {
   EXPECT_EQ(s.Stop(SIGTERM), 0);
 }
 
+// Without the token the answer is 401 as soon as the header is in: a
+// client cannot make the server read (up to max_upload_bytes of) a body.
+TEST_F(ServeAdminTest, UnauthorizedUploadIsRefusedBeforeItsBody) {
+  ReplaceFile(dir_ / "v.wat", WagiTextModule("version 1\n"));
+  Server s(dir_, kManifest, {"--admin-listen", "127.0.0.1:0"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  const int admin = AdminPort(s);
+  ASSERT_GT(admin, 0) << s.log();
+  int fd = Connect(admin);
+  ASSERT_GE(fd, 0);
+  // 100 MiB announced, 10 bytes sent.
+  SendAll(fd, "PUT /v1/app HTTP/1.1\r\nHost: x\r\nContent-Length: "
+              "104857600\r\n\r\n0123456789");
+  std::string buf;
+  Response r = ReadResponse(fd, buf);
+  ::close(fd);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 1\n");
+}
+
 // Archive entries that would land outside the version folder, links, and
 // manifests naming files outside it are refused; nothing is written
 // outside.
