@@ -1,10 +1,6 @@
 #include "platform/app.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -474,19 +470,13 @@ namespace {
 ShardedCounter g_instances_made;
 ShardedCounter g_instances_reset;
 
-// The worker's memory slot pool, made on first use.
-WorkerLocal* Local(WorkerContext& w) {
-  if (!w.local) w.local = std::make_shared<WorkerLocal>();
-  return w.local.get();
-}
-
 // WASI context with in-memory stdio (no environment yet: WAGI's comes with
 // the request) + Store (its memory from the worker's pool) + bound imports,
 // and the instance when `instantiate`.
 ReadyInstancePtr MakeReady(WorkerContext& w, const Function& fn,
                            bool instantiate, std::string& error) {
   ReadyInstancePtr r(new ReadyInstance);
-  Local(w);
+  if (!w.local) w.local = std::make_shared<WorkerLocal>(); // on first use
   r->local = w.local;
   r->function = fn.index;
   r->fds = fn.spec.files.size();

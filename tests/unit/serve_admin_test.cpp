@@ -268,14 +268,9 @@ TEST_F(ServeAdminTest, UnauthorizedUploadIsRefusedBeforeItsBody) {
   ASSERT_GT(s.port(), 0) << s.log();
   const int admin = AdminPort(s);
   ASSERT_GT(admin, 0) << s.log();
-  int fd = Connect(admin);
-  ASSERT_GE(fd, 0);
   // 100 MiB announced, 10 bytes sent.
-  SendAll(fd, "PUT /v1/app HTTP/1.1\r\nHost: x\r\nContent-Length: "
-              "104857600\r\n\r\n0123456789");
-  std::string buf;
-  Response r = ReadResponse(fd, buf);
-  ::close(fd);
+  Response r = RawRequest(admin, "PUT /v1/app HTTP/1.1\r\nHost: x\r\n"
+                                 "Content-Length: 104857600\r\n\r\n0123456789");
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(Request(s.port(), "GET", "/v").body, "version 1\n");
 }

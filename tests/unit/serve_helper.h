@@ -112,6 +112,18 @@ inline Response ReadResponse(int fd, std::string& buf) {
   return r;
 }
 
+// Sends `raw` (a request as written on the wire) on a new connection and
+// reads one response; the connection is closed after.
+inline Response RawRequest(int port, const std::string& raw) {
+  int fd = Connect(port);
+  if (fd < 0) return {};
+  SendAll(fd, raw);
+  std::string buf;
+  Response r = ReadResponse(fd, buf);
+  ::close(fd);
+  return r;
+}
+
 inline Response Request(int port, const std::string& method,
                         const std::string& target, const std::string& body = "",
                         const std::string& extra_headers = "") {

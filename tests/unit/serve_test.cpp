@@ -310,14 +310,9 @@ TEST_F(ServeTest, HttpFraming) {
   }
   {
     // Garbage: 400 and the connection closed; the server serves on.
-    int fd = Connect(s.port());
-    ASSERT_GE(fd, 0);
-    SendAll(fd, "NOT HTTP AT ALL\r\n\r\n");
-    buf.clear();
-    Response r = ReadResponse(fd, buf);
+    Response r = RawRequest(s.port(), "NOT HTTP AT ALL\r\n\r\n");
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(r.Header("Connection"), "close");
-    ::close(fd);
   }
   EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
 }
@@ -385,12 +380,9 @@ TEST_F(ServeTest, BodyTooLargeIs413) {
   Server s(dir_,
            "[app]\nname = \"t\"\n" + Function("echo", "/echo", "wagi_echo"));
   ASSERT_GT(s.port(), 0) << s.log();
-  int fd = Connect(s.port());
-  SendAll(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: "
-              "100000000\r\n\r\n");
-  std::string buf;
-  Response r = ReadResponse(fd, buf);
-  ::close(fd);
+  Response r =
+      RawRequest(s.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                           "100000000\r\n\r\n");
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(Request(s.port(), "GET", "/healthz").status, 200);
 }
