@@ -16,6 +16,11 @@ PACKAGES=(
   libssl-dev openssl
   # Rust guests (examples/hello-rust): Debian's rustc with its wasm32-wasi std.
   rustc libstd-rust-dev-wasm32 lld-14
+  # Cluster mode (issue 12): NATS with JetStream and its C client; Redis as
+  # the alternative KV backend; nginx balances the three-node tests. The
+  # tests start their own servers on 127.0.0.1; the packages' system services
+  # are not used.
+  nats-server libnats-dev redis-server libhiredis-dev nginx
 )
 # TypeScript guests (examples/hello-ts) need npm; a machine that has its own
 # node and npm (not Debian's) keeps them.
@@ -38,10 +43,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages, pinned by each package-lock.json: AssemblyScript and its WASI
-# shim for the TypeScript example. Installed again only when the lock file
+# shim for the TypeScript example; jco and componentize-js, which build the
+# components the component tests run (tools/component-toolchain). Installed again only when the lock file
 # is newer than what was installed.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for dir in "$ROOT/examples/hello-ts"; do
+for dir in "$ROOT/examples/hello-ts" "$ROOT/tools/component-toolchain"; do
   stamp="$dir/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
     echo "weft: npm ci in ${dir#"$ROOT"/}" >&2
