@@ -10,6 +10,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto decoded =
       weft::component::DecodeComponent(std::span<const uint8_t>(data, size));
-  if (!decoded.ok()) return 0;
+  if (decoded.ok()) (void)weft::component::ValidateComponent(decoded.value());
   return 0;
 }

@@ -93,11 +93,13 @@ TEST(ComponentBinary, EverySectionDecodesIntoItsAst) {
   EXPECT_EQ(core_types[0]->core_type->kind, CoreTypeDef::Kind::Func);
   EXPECT_EQ(core_types[0]->core_type->func.ToString(), "(i32) -> (i64)");
   ASSERT_EQ(core_types[1]->core_type->kind, CoreTypeDef::Kind::Module);
-  ASSERT_EQ(core_types[1]->core_type->decls.size(), 2u);
-  EXPECT_EQ(core_types[1]->core_type->decls[0].item.module, "a");
-  EXPECT_EQ(core_types[1]->core_type->decls[1].kind,
+  ASSERT_EQ(core_types[1]->core_type->decls.size(), 3u);
+  EXPECT_EQ(core_types[1]->core_type->decls[0].kind,
+            CoreModuleDecl::Kind::Type);
+  EXPECT_EQ(core_types[1]->core_type->decls[1].item.module, "a");
+  EXPECT_EQ(core_types[1]->core_type->decls[2].kind,
             CoreModuleDecl::Kind::Export);
-  EXPECT_EQ(core_types[1]->core_type->decls[1].item.kind, ExternKind::Memory);
+  EXPECT_EQ(core_types[1]->core_type->decls[2].item.kind, ExternKind::Memory);
 
   auto types = OfKind(c, Definition::Kind::Type);
   ASSERT_GE(types.size(), 13u);

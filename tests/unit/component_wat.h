@@ -104,7 +104,7 @@ inline const std::vector<uint8_t>& HelloComponent() {
 // its instantiation, an inline instance and exports (one ascribed).
 inline const char* kEverySectionWat = R"WAT((component
   (core type $ft (func (param i32) (result i64)))
-  (core type $mt (module (import "a" "b" (func (type 0))) (export "m" (memory 1))))
+  (core type $mt (module (type (func)) (import "a" "b" (func (type 0))) (export "m" (memory 1))))
   (type $r (record (field "a" u32) (field "b-c" string)))
   (type $v (variant (case "x" u8) (case "y")))
   (type $l (list $r))
@@ -143,9 +143,12 @@ inline const char* kEverySectionWat = R"WAT((component
   (core func $low (canon lower (func $af) (memory (core memory $i "mem")) string-encoding=utf16))
   (func $g (param "x" string) (canon lift (core func $cf) (memory (core memory $i "mem")) (realloc (core func $i "realloc"))))
   (component $inner
-    (import "x" (func))
+    (type $r (record (field "a" u32) (field "b-c" string)))
+    (type $l (list $r))
+    (type $res (result u32 (error string)))
+    (import "x" (func (param "p" $l) (result $res)))
   )
-  (instance $ci (instantiate $inner (with "x" (func $af))))
+  (instance $ci (instantiate $inner (with "x" (func $if))))
   (instance $ie (export "g2" (func $g)))
   (export "g" (func $g))
   (export "h" (func $g) (func (param "x" string)))
