@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "component/binary.h"
@@ -19,6 +20,12 @@ namespace {
 
 constexpr size_t kMaxFlatParams = 16;
 constexpr size_t kMaxFlatResults = 1;
+// A value type written out as a tree may have at most this many nodes, so
+// equality, substitution and printing stay linear in the input.
+constexpr uint64_t kMaxTypeNodes = 100000;
+// Validation work (type nodes compared, copied or made) allowed per
+// component, so no input makes validation quadratic in its size.
+constexpr uint64_t kWorkBudget = 4000000;
 
 // What a type index refers to.
 struct TypeEntry {
@@ -82,12 +89,13 @@ struct Frame {
   std::vector<uint32_t> components; // arena components
   std::vector<uint32_t> instances;  // arena instances
   // Strongly-unique names (lowercased) of imports and exports so far.
-  std::vector<std::string> import_names, export_names;
+  std::unordered_set<std::string> import_names, export_names;
 };
 
 // Per-val-type facts, parallel to TypeArena::vals.
 struct ValFacts {
   uint32_t depth = 1;
+  uint64_t size = 1;            // nodes of the type written out as a tree
   bool has_memory_data = false; // contains a string or a list
   bool has_borrow = false;
   bool has_resource = false; // own or borrow anywhere
@@ -190,6 +198,7 @@ private:
     auto child = [&](TypeId id) {
       const ValFacts& c = facts_[id];
       f.depth = std::max(f.depth, c.depth + 1);
+      f.size += c.size;
       f.has_memory_data |= c.has_memory_data;
       f.has_borrow |= c.has_borrow;
       f.has_resource |= c.has_resource;
@@ -227,6 +236,13 @@ private:
       if (t.has_elem) child(t.elem);
       break;
     default: break;
+    }
+    if (f.size > kMaxTypeNodes) {
+      *ok = Fail("type too large (" + std::to_string(f.size) +
+                     " nodes written out; at most " +
+                     std::to_string(kMaxTypeNodes) + ")",
+                 offset);
+      return 0;
     }
     if (f.depth > limits_.max_nesting) {
       *ok = Fail("type nesting deeper than the limit of " +
@@ -270,15 +286,59 @@ private:
     return true;
   }
 
-  bool Unique(std::vector<std::string>& seen, const std::string& name,
+  bool Unique(std::unordered_set<std::string>& seen, const std::string& name,
               const char* what, uint64_t offset) {
-    std::string l = Lower(name);
-    if (std::find(seen.begin(), seen.end(), l) != seen.end()) {
+    if (!seen.insert(Lower(name)).second) {
       return Fail(std::string("duplicate ") + what + " \"" + name + "\"",
                   offset);
     }
-    seen.push_back(std::move(l));
     return true;
+  }
+
+  // Charges `n` units of work; fails once the budget is spent.
+  bool Charge(uint64_t n, uint64_t offset) {
+    work_ += n;
+    if (work_ > kWorkBudget) {
+      return Fail("component too costly to validate (work budget exceeded)",
+                  offset);
+    }
+    return true;
+  }
+  // Text of a type for an error message, unless it is huge.
+  std::string ValText(TypeId id) const {
+    if (facts_[id].size > 1000) {
+      return "a type of " + std::to_string(facts_[id].size) + " nodes";
+    }
+    return TypeToString(arena_, id);
+  }
+  std::string FuncText(const FuncType& f) const {
+    uint64_t n = FuncSize(f);
+    if (n > 1000) return "a func type of " + std::to_string(n) + " nodes";
+    return FuncTypeToString(arena_, f);
+  }
+  uint64_t FuncSize(const FuncType& f) const {
+    uint64_t n = 1;
+    for (const Field& p : f.params)
+      n += facts_[p.type].size;
+    for (TypeId r : f.results)
+      n += facts_[r].size;
+    return n;
+  }
+
+  // The export of an instance type by name (an index built once per
+  // instance type).
+  const NamedExtern* InstanceExport(uint32_t id, const std::string& name) {
+    if (export_index_.size() <= id) export_index_.resize(id + 1);
+    auto& idx = export_index_[id];
+    const InstanceType& it = arena_.instances[id];
+    if (!idx && !it.exports.empty()) {
+      idx.emplace();
+      for (size_t i = 0; i < it.exports.size(); ++i)
+        idx->emplace(it.exports[i].name, i);
+    }
+    if (!idx) return nullptr;
+    auto f = idx->find(name);
+    return f == idx->end() ? nullptr : &it.exports[f->second];
   }
 
   bool DefVal(const DefValType& d, uint64_t offset, TypeId* out) {
@@ -289,7 +349,7 @@ private:
     }
     ValType t;
     t.kind = d.kind;
-    std::vector<std::string> seen;
+    std::unordered_set<std::string> seen;
     switch (d.kind) {
     case ValKind::Record:
       for (const FieldDef& fd : d.fields) {
@@ -393,7 +453,7 @@ private:
     if (d.async)
       return Fail("async function types are not supported yet", offset);
     FuncType ft;
-    std::vector<std::string> seen;
+    std::unordered_set<std::string> seen;
     for (const FieldDef& p : d.params) {
       Field f;
       f.name = p.name;
@@ -493,7 +553,10 @@ private:
                     offset);
       }
       *out = FromEntry(e);
-      if (d.sort == Sort::Instance) out->id = FreshenInstance(out->id);
+      if (d.sort == Sort::Instance) {
+        out->id = FreshenInstance(out->id);
+        if (!Charge(0, offset)) return false;
+      }
       return true;
     }
     case Sort::Type:
@@ -560,6 +623,7 @@ private:
   // ------------------------------------------------------- substitution
   TypeId SubstVal(TypeId id, const ResourceMap& m) {
     if (!facts_[id].has_resource) return id;
+    ++work_;
     ValType t = arena_.vals[id];
     bool changed = false;
     auto sub = [&](TypeId& x) {
@@ -628,6 +692,9 @@ private:
     return t;
   }
   uint32_t SubstInstance(uint32_t id, const ResourceMap& m) {
+    // Charged by the caller's budget check (Charge in FreshenInstance and
+    // at instantiation); a type's exports are copied once per use.
+    work_ += arena_.instances[id].exports.size() + 1;
     InstanceType it = arena_.instances[id];
     for (NamedExtern& e : it.exports)
       e.type = SubstExtern(e.type, m);
@@ -651,12 +718,12 @@ private:
     }
     switch (want.kind) {
     case ExternType::Kind::Func:
+      if (!Charge(FuncSize(arena_.funcs[want.id]), offset)) return false;
       if (!FuncTypesEqual(arena_, arena_.funcs[want.id], arena_,
                           arena_.funcs[have.id], MappedResourceEq, &m)) {
         return mismatch("expected func type " +
-                        FuncTypeToString(arena_, arena_.funcs[want.id]) +
-                        ", found " +
-                        FuncTypeToString(arena_, arena_.funcs[have.id]));
+                        FuncText(arena_.funcs[want.id]) + ", found " +
+                        FuncText(arena_.funcs[have.id]));
       }
       return true;
     case ExternType::Kind::Type:
@@ -673,24 +740,22 @@ private:
         return true;
       }
       if (have.resource) return mismatch("expected a value type");
+      if (!Charge(facts_[want.id].size, offset)) return false;
       if (!ValTypesEqual(arena_, want.id, arena_, have.id, MappedResourceEq,
                          &m)) {
-        return mismatch("expected type " + TypeToString(arena_, want.id) +
-                        ", found " + TypeToString(arena_, have.id));
+        return mismatch("expected type " + ValText(want.id) + ", found " +
+                        ValText(have.id));
       }
       return true;
     case ExternType::Kind::Instance: {
-      const InstanceType& w = arena_.instances[want.id];
-      const InstanceType& h = arena_.instances[have.id];
-      for (size_t i = 0; i < w.exports.size(); ++i) {
-        const NamedExtern& we = arena_.instances[want.id].exports[i];
-        const NamedExtern* he = nullptr;
-        for (const NamedExtern& x : h.exports)
-          if (x.name == we.name) he = &x;
-        if (!he) return mismatch("missing export \"" + we.name + "\"");
-        NamedExtern want_e = we; // copies: the arena may grow
-        NamedExtern have_e = *he;
-        if (!ExternSub(have_e.type, want_e.type, m, name + "." + we.name,
+      size_t n = arena_.instances[want.id].exports.size();
+      if (!Charge(n + 1, offset)) return false;
+      for (size_t i = 0; i < n; ++i) {
+        NamedExtern want_e = arena_.instances[want.id].exports[i]; // copies:
+        const NamedExtern* he = InstanceExport(have.id, want_e.name);
+        if (!he) return mismatch("missing export \"" + want_e.name + "\"");
+        NamedExtern have_e = *he; // the arena may grow below
+        if (!ExternSub(have_e.type, want_e.type, m, name + "." + want_e.name,
                        offset, depth + 1)) {
           return false;
         }
@@ -848,6 +913,9 @@ private:
   std::vector<CoreInstanceInfo> core_instance_infos_;
   std::vector<std::vector<uint32_t>> instance_fresh_;
   std::vector<uint32_t> scope_stack_; // the components being validated
+  std::vector<std::optional<std::unordered_map<std::string, size_t>>>
+      export_index_;
+  uint64_t work_ = 0;
   bool failed_ = false;
   Error error_;
 };
@@ -1127,10 +1195,7 @@ bool Validator::AliasDefinition(const AliasDef& a, uint64_t offset,
                       " instances)",
                   offset);
     }
-    const InstanceType& it = arena_.instances[f.instances[a.instance]];
-    const NamedExtern* e = nullptr;
-    for (const NamedExtern& x : it.exports)
-      if (x.name == a.name) e = &x;
+    const NamedExtern* e = InstanceExport(f.instances[a.instance], a.name);
     if (!e) {
       return Fail("alias: instance " + std::to_string(a.instance) +
                       " has no export \"" + a.name + "\"",
@@ -1489,8 +1554,9 @@ bool Validator::InstanceDefinition(const InstanceDef& in, uint64_t offset,
     }
     for (const NamedExtern& e : ct.exports)
       result.exports.push_back({e.name, SubstExtern(e.type, m)});
+    if (!Charge(ct.exports.size() + 1, offset)) return false;
   } else {
-    std::vector<std::string> seen;
+    std::unordered_set<std::string> seen;
     for (const ExportDef& e : in.exports) {
       if (!Unique(seen, e.name.name, "export", offset)) return false;
       ExternType t;
@@ -1636,7 +1702,6 @@ bool Validator::CanonDefinition(const CanonDef& c, uint64_t offset,
     params_data |= facts_[p.type].has_memory_data;
   for (TypeId r : ft.results)
     results_data |= facts_[r].has_memory_data;
-  std::string fn = FuncTypeToString(arena_, ft);
   const char* verb = lift ? "canon lift" : "canon lower";
   // Lift: params are lowered into the callee (realloc), results lifted
   // from its memory; lower: the reverse.
@@ -1644,18 +1709,20 @@ bool Validator::CanonDefinition(const CanonDef& c, uint64_t offset,
   bool need_memory = need_realloc || params_data || results_data ||
                      spill_params || spill_results;
   if (need_memory && !memory) {
-    return Fail(std::string(verb) + " of " + fn + " requires a memory option",
+    return Fail(std::string(verb) + " of " + FuncText(ft) +
+                    " requires a memory option",
                 offset);
   }
   if (need_realloc && !realloc) {
-    return Fail(std::string(verb) + " of " + fn + " requires a realloc option",
+    return Fail(std::string(verb) + " of " + FuncText(ft) +
+                    " requires a realloc option",
                 offset);
   }
   if (lift) {
     weft::FuncType have;
     if (!CoreFuncAt(c.func, offset, &have)) return false;
     if (!(have == core)) {
-      return Fail("canon lift of " + fn + ": core func " +
+      return Fail("canon lift of " + FuncText(ft) + ": core func " +
                       std::to_string(c.func) + " has type " + have.ToString() +
                       ", expected " + core.ToString(),
                   offset);

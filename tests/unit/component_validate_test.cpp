@@ -509,3 +509,59 @@ TEST(ComponentValidate, DeepTypeNestingIsRefusedNotOverflowed) {
 
 } // namespace
 } // namespace weft::component
+
+namespace weft::component {
+namespace {
+
+TEST(ComponentValidate, ExponentialTypesAreRefused) {
+  // t0 = u8, t(i) = tuple<t(i-1), t(i-1)>: 60 small definitions whose
+  // written-out size is 2^60. Refused as too large, instead of taking
+  // forever in equality, flattening or printing.
+  std::vector<uint8_t> types = Leb(60);
+  types.push_back(0x7d);
+  for (uint32_t i = 1; i < 60; ++i) {
+    types.insert(types.end(), {0x6f, 0x02, uint8_t(i - 1), uint8_t(i - 1)});
+  }
+  auto r = DecodeAndValidate(Cat({Preamble(), Section(7, types)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("component: type too large (", 0), 0u)
+      << r.error().message;
+}
+
+TEST(ComponentValidate, QuadraticWorkIsRefused) {
+  // An instance type with 5000 abstract resources imported 1000 times:
+  // each import gets its own resources, 5M copies in all. Refused by the
+  // work budget instead of growing the arena without bound.
+  std::vector<uint8_t> decls = Leb(5000);
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<uint8_t> d =
+        Cat({{0x04, 0x00}, Str("a" + std::to_string(i)), {0x03, 0x01}});
+    decls.insert(decls.end(), d.begin(), d.end());
+  }
+  std::vector<uint8_t> type = Cat({{0x01, 0x42}, decls});
+  std::vector<uint8_t> imports = Leb(1000);
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<uint8_t> d =
+        Cat({{0x00}, Str("i" + std::to_string(i)), {0x05, 0x00}});
+    imports.insert(imports.end(), d.begin(), d.end());
+  }
+  auto r = DecodeAndValidate(
+      Cat({Preamble(), Section(7, type), Section(10, imports)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "component: component too costly to validate (work budget "
+            "exceeded)");
+  // 100 imports of it are fine.
+  std::vector<uint8_t> few = Leb(100);
+  for (int i = 0; i < 100; ++i) {
+    std::vector<uint8_t> d =
+        Cat({{0x00}, Str("i" + std::to_string(i)), {0x05, 0x00}});
+    few.insert(few.end(), d.begin(), d.end());
+  }
+  auto ok =
+      DecodeAndValidate(Cat({Preamble(), Section(7, type), Section(10, few)}));
+  EXPECT_TRUE(ok.ok()) << ok.error().Describe();
+}
+
+} // namespace
+} // namespace weft::component
