@@ -5,6 +5,13 @@
 #include "component/wit.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 namespace weft::component::wit {
 namespace {
@@ -576,6 +583,204 @@ TEST(Wit, MalformedWitIsRefusedWithPosition) {
     ASSERT_FALSE(res.ok()) << c.text;
     EXPECT_EQ(res.error().message, c.error) << c.text;
   }
+}
+
+// --- jco (wasm-tools) agrees -------------------------------------------
+//
+// A component built by jco from a WIT world, printed back by `jco wit`
+// (wasm-tools' decoder): what our parser makes of jco's text must be the
+// world we parsed from the source.
+
+class JcoWit : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string nm = std::string(WEFT_SOURCE_DIR) +
+                     "/tools/component-toolchain/node_modules";
+    jco_ = nm + "/@bytecodealliance/jco/dist/jco.js";
+    if (!std::filesystem::exists(jco_) ||
+        std::system("node --version >/dev/null 2>&1") != 0)
+      GTEST_SKIP() << "jco or node not installed (tools/install-deps.sh)";
+    char tmpl[] = "/tmp/weft-wit-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    // jco's wasm tools start with no preopened directories; give them `/`
+    // (COMPONENT-TOOLCHAIN.md, pitfall 1).
+    std::ofstream pre(dir_ + "/preopen.mjs");
+    for (const char* shim :
+         {"/@bytecodealliance/preview2-shim",
+          "/@bytecodealliance/jco/node_modules/@bytecodealliance/preview2-shim",
+          "/@bytecodealliance/jco-transpile/node_modules/@bytecodealliance/"
+          "preview2-shim"})
+      pre << "try { (await import('" << nm << shim
+          << "/dist/nodejs/filesystem.js'))._setPreopens({'/': '/'}); } "
+             "catch (e) {}\n";
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Runs jco with `args`; its output (stdout and stderr) in `out`.
+  bool Jco(const std::string& args, std::string& out) {
+    std::string cmd = "cd '" + dir_ + "' && node --import ./preopen.mjs '" +
+                      jco_ + "' " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return false;
+    char buf[4096];
+    size_t n;
+    out.clear();
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+      out.append(buf, n);
+    int st = ::pclose(p);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  }
+
+  void Write(const std::string& name, std::string_view text) {
+    std::ofstream(dir_ + "/" + name) << text;
+  }
+
+  std::string jco_, dir_;
+};
+
+TEST_F(JcoWit, WorldPrintedByJcoIsTheWorldWeParsed) {
+  const char* src = R"(package test:shapes@1.2.3;
+
+interface geo {
+  record point { x: f64, y: f64 }
+  variant shape { circle(f64), rect(tuple<f64, f64>), none }
+  flags perms { read, write, exec }
+  resource canvas {
+    constructor(w: u32, h: u32);
+    draw: func(s: shape, at: point) -> result<_, string>;
+    count: static func() -> u64;
+  }
+  area: func(s: shape, p: perms) -> f64;
+}
+
+interface user {
+  use geo.{canvas, point as pt};
+  paint: func(c: borrow<canvas>, at: list<pt>) -> option<canvas>;
+}
+
+world shapes {
+  import user;
+  type id = u32;
+  record pair { a: id, b: option<list<string>> }
+  enum color { red, green }
+  import log: func(msg: string, c: color);
+  export run: func(p: pair) -> result<u32, color>;
+  export api: interface {
+    use geo.{point, shape};
+    mid: func(a: point, b: point) -> tuple<point, shape>;
+  }
+}
+)";
+  Write("shapes.wit", src);
+  std::string out;
+  ASSERT_TRUE(
+      Jco("embed --dummy --wit '" + dir_ + "/shapes.wit' -o e.wasm", out))
+      << out;
+  ASSERT_TRUE(Jco("new e.wasm -o c.wasm", out)) << out;
+  std::string printed;
+  ASSERT_TRUE(Jco("wit c.wasm", printed)) << printed;
+
+  Resolve r;
+  auto a = r.AddFile(src, "shapes.wit");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  auto b = r.AddFile(printed, "jco.wit");
+  ASSERT_TRUE(b.ok()) << b.error().message << "\n" << printed;
+  const World* ours = r.FindWorld("test:shapes/shapes@1.2.3");
+  const World* theirs = nullptr;
+  for (const World& w : r.worlds())
+    if (r.packages()[w.package].Name() == "root:component") theirs = &w;
+  ASSERT_TRUE(ours && theirs) << printed;
+
+  auto compare = [&](const std::vector<WorldItem>& x,
+                     const std::vector<WorldItem>& y, const char* what) {
+    std::map<std::string, const WorldItem*> by_name;
+    for (const WorldItem& i : y)
+      by_name[i.name] = &i;
+    EXPECT_EQ(x.size(), y.size()) << what << "\n" << printed;
+    for (const WorldItem& i : x) {
+      auto it = by_name.find(i.name);
+      ASSERT_NE(it, by_name.end()) << what << " " << i.name << "\n" << printed;
+      const WorldItem& j = *it->second;
+      ASSERT_EQ(i.kind, j.kind) << i.name;
+      const TypeArena& t = r.arena();
+      switch (i.kind) {
+      case WorldItem::Kind::Func:
+        EXPECT_TRUE(FuncTypesEqual(t, t.funcs[i.index], t, t.funcs[j.index]))
+            << i.name << ": " << r.FuncText(t.funcs[i.index]) << " vs "
+            << r.FuncText(t.funcs[j.index]);
+        break;
+      case WorldItem::Kind::Type:
+        EXPECT_EQ(i.type.resource, j.type.resource) << i.name;
+        if (!i.type.resource) {
+          EXPECT_TRUE(ValTypesEqual(t, i.type.id, t, j.type.id)) << i.name;
+        }
+        break;
+      case WorldItem::Kind::Interface: {
+        const Interface& p = r.interfaces()[i.index];
+        const Interface& q = r.interfaces()[j.index];
+        if (!p.name.empty()) {
+          // A package's interface: the very same one.
+          EXPECT_EQ(i.index, j.index) << i.name;
+          break;
+        }
+        ASSERT_EQ(p.funcs.size(), q.funcs.size()) << i.name;
+        for (size_t k = 0; k < p.funcs.size(); ++k) {
+          EXPECT_EQ(p.funcs[k].name, q.funcs[k].name);
+          EXPECT_TRUE(FuncTypesEqual(t, t.funcs[p.funcs[k].type], t,
+                                     t.funcs[q.funcs[k].type]))
+              << p.funcs[k].name;
+        }
+        break;
+      }
+      }
+    }
+  };
+  compare(ours->imports, theirs->imports, "imports");
+  compare(ours->exports, theirs->exports, "exports");
+  // The transitive import jco made explicit is the one we derived.
+  std::vector<std::string> names;
+  for (const WorldItem& i : ours->imports)
+    names.push_back(i.name);
+  EXPECT_NE(std::find(names.begin(), names.end(), "test:shapes/geo@1.2.3"),
+            names.end());
+}
+
+TEST_F(JcoWit, WasiCommandComponentImportsResolveOnTheHost) {
+  if (std::system("clang-19 --version >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "clang-19 not installed";
+  Write("hello.c", "#include <stdio.h>\n#include <time.h>\nint main(void) {"
+                   " printf(\"%ld\\n\", (long)time(0)); return 0; }\n");
+  std::string cmd = "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 '" +
+                    dir_ + "/hello.c' -o '" + dir_ + "/hello.wasm'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::string out, printed;
+  ASSERT_TRUE(Jco("new hello.wasm --wasi-command -o hello.component.wasm", out))
+      << out;
+  ASSERT_TRUE(Jco("wit hello.component.wasm", printed)) << printed;
+
+  HostLinker host;
+  ASSERT_TRUE(AddWasi02Wit(host).ok());
+  auto added = host.AddWit(printed, "hello.wit");
+  ASSERT_TRUE(added.ok()) << added.error().message << "\n" << printed;
+  const World* root = nullptr;
+  for (const World& w : host.wit().worlds())
+    if (host.wit().packages()[w.package].Name() == "root:component") root = &w;
+  ASSERT_TRUE(root);
+  ASSERT_GE(root->imports.size(), 8u) << printed;
+  for (const WorldItem& i : root->imports) {
+    ASSERT_EQ(i.kind, WorldItem::Kind::Interface) << i.name;
+    const HostInterface* hi = host.Resolve(i.name);
+    ASSERT_TRUE(hi) << i.name;
+    // The host's interface is the one the component's WIT names.
+    EXPECT_EQ(hi->type.exports.size(),
+              host.wit().interfaces()[i.index].type.exports.size());
+  }
+  ASSERT_EQ(root->exports.size(), 1u);
+  EXPECT_EQ(root->exports[0].name, "wasi:cli/run@0.2.12");
+  EXPECT_TRUE(host.Resolve(root->exports[0].name));
 }
 
 } // namespace
