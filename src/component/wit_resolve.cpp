@@ -87,6 +87,10 @@ struct WorldJob {
   int state = 0;
 };
 
+// Resolution recurses through `use`, aliases, type arguments and includes;
+// this bounds the depth (hostile input must not exhaust the stack).
+constexpr int kMaxDepth = 300;
+
 class Resolver {
 public:
   Resolver(Resolve::State& st, const std::vector<AstFile>& files)
@@ -106,6 +110,20 @@ public:
   }
 
 private:
+  struct Deeper {
+    explicit Deeper(int& d) : d_(d) { ++d_; }
+    ~Deeper() { --d_; }
+    int& d_;
+  };
+  Result<bool> CheckDepth(uint32_t file, Pos pos) const {
+    if (depth_ > kMaxDepth)
+      return Err(file, pos,
+                 "definitions nested too deeply (more than " +
+                     std::to_string(kMaxDepth) +
+                     " levels of `use`, aliases, types and includes)");
+    return true;
+  }
+
   const std::string& FileName(uint32_t f) const { return files_[f].name; }
   Error Err(uint32_t file, Pos p, std::string_view msg) const {
     return MakeError(FileName(file), p, msg);
@@ -314,6 +332,8 @@ private:
                  "interface `" + job.ast->name +
                      "` depends on itself (through `use`)");
     }
+    Deeper deeper(depth_);
+    WEFT_TRY(CheckDepth(job.file, job.ast->pos));
     job.state = 1;
     Scope scope;
     scope.file = job.file;
@@ -410,6 +430,8 @@ private:
     if (e0.state == 1)
       return Err(scope.file, e0.use ? e0.use->pos : e0.item->pos,
                  "type `" + EntryName(e0) + "` refers to itself");
+    Deeper deeper(depth_);
+    WEFT_TRY(CheckDepth(scope.file, e0.use ? e0.use->pos : e0.item->pos));
     e0.state = 1;
     const AstItem& item = *e0.item;
     ExternType result{ExternType::Kind::Type, 0, false};
@@ -579,6 +601,8 @@ private:
   }
 
   Result<TypeId> ResolveTy(Scope& scope, const AstType& t) {
+    Deeper deeper(depth_);
+    WEFT_TRY(CheckDepth(scope.file, t.pos));
     auto sub = [&](size_t i) { return ResolveTy(scope, t.args[i]); };
     ValType v;
     switch (t.kind) {
@@ -773,6 +797,8 @@ private:
       return Err(c.file, c.pos,
                  "world `" + job.ast->name + "` includes itself");
     }
+    Deeper deeper(depth_);
+    WEFT_TRY(CheckDepth(job.file, job.ast->pos));
     job.state = 1;
     WEFT_TRY(BuildWorld(job, idx));
     job.state = 2;
@@ -961,6 +987,7 @@ private:
   std::map<uint32_t, IfaceJob> iface_jobs_;
   std::map<uint32_t, WorldJob> world_jobs_;
   std::vector<uint32_t> added_;
+  int depth_ = 0;
 };
 
 } // namespace

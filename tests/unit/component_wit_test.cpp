@@ -585,6 +585,45 @@ TEST(Wit, MalformedWitIsRefusedWithPosition) {
   }
 }
 
+TEST(Wit, LongChainsAreBoundedNotACrash) {
+  // Hostile depth: aliases and `use` chains of 100 resolve; of 5000 they are
+  // an error, not a stack overflow.
+  auto aliases = [](int n) {
+    std::string s = "package a:b;\ninterface i {\n";
+    for (int k = 0; k < n; ++k)
+      s += "  type t" + std::to_string(k) + " = t" + std::to_string(k + 1) +
+           ";\n";
+    s += "  type t" + std::to_string(n) + " = u8;\n}\n";
+    return s;
+  };
+  auto uses = [](int n) {
+    std::string s = "package a:c;\n";
+    for (int k = 0; k < n; ++k)
+      s += "interface i" + std::to_string(k) + " { use i" +
+           std::to_string(k + 1) + ".{t}; }\n";
+    s += "interface i" + std::to_string(n) + " { type t = u8; }\n";
+    return s;
+  };
+  for (int n : {100, 5000}) {
+    Resolve r;
+    auto a = r.AddFile(aliases(n), "a.wit");
+    auto u = r.AddFile(uses(n), "u.wit");
+    if (n == 100) {
+      EXPECT_TRUE(a.ok()) << a.error().message;
+      EXPECT_TRUE(u.ok()) << u.error().message;
+      continue;
+    }
+    ASSERT_FALSE(a.ok());
+    ASSERT_FALSE(u.ok());
+    EXPECT_NE(a.error().message.find("error: definitions nested too deeply"),
+              std::string::npos)
+        << a.error().message;
+    EXPECT_NE(u.error().message.find("error: definitions nested too deeply"),
+              std::string::npos)
+        << u.error().message;
+  }
+}
+
 // --- jco (wasm-tools) agrees -------------------------------------------
 //
 // A component built by jco from a WIT world, printed back by `jco wit`
