@@ -574,8 +574,12 @@ private:
   bool IsShared(TypeId id) {
     const ValType& v = st_.arena.vals[id];
     if (IsPrimitive(v.kind)) return st_.arena.Prim(v.kind) == id;
-    if (v.kind == ValKind::Own) return st_.own_ids[v.resource] == id;
-    if (v.kind == ValKind::Borrow) return st_.borrow_ids[v.resource] == id;
+    auto memo = [&](const std::map<uint32_t, TypeId>& m) {
+      auto it = m.find(v.resource);
+      return it != m.end() && it->second == id;
+    };
+    if (v.kind == ValKind::Own) return memo(st_.own_ids);
+    if (v.kind == ValKind::Borrow) return memo(st_.borrow_ids);
     return false;
   }
 

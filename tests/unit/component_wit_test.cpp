@@ -421,8 +421,21 @@ package local:inner {
 TEST(Wit, SinceAndDeprecatedAreRecorded) {
   const char* src = R"(
 package local:g@0.2.2;
+/// Line one.
+/// Line two.
 @since(version = 0.2.0)
 interface foo {
+  /** A block doc. */
+  @since(version = 0.2.0)
+  resource r;
+  // not a doc
+  //// not a doc either
+  @since(version = 0.2.0)
+  type bh = borrow<r>;
+  @since(version = 0.2.0)
+  type n = u64;
+  @since(version = 0.2.1)
+  h: func(x: bh, y: n, z: borrow<r>) -> option<n>;
   @since(version = 0.2.1)
   b: func();
   @since(version = 0.2.0)
@@ -433,14 +446,26 @@ interface foo {
 }
 )";
   Resolve r;
-  ASSERT_TRUE(r.AddFile(src, "g.wit").ok());
+  auto added = r.AddFile(src, "g.wit");
+  ASSERT_TRUE(added.ok()) << added.error().message;
   const Interface* foo = r.FindInterface("local:g/foo@0.2.2");
   ASSERT_TRUE(foo);
   EXPECT_EQ(foo->gate.since->ToString(), "0.2.0");
+  EXPECT_EQ(foo->docs, "Line one.\nLine two.\n");
+  EXPECT_EQ(Type(*foo, "r")->docs, " A block doc. \n");
+  EXPECT_EQ(Type(*foo, "bh")->docs, "");
+  // Aliases of shared types (a handle, a primitive) get their own name;
+  // the type is still structurally the same.
+  EXPECT_EQ(Sig(r, "local:g/foo@0.2.2", "h"),
+            "h: func(x: bh, y: n, z: borrow<r>) -> option<n>");
+  const TypeArena& t = r.arena();
+  const FuncType& h = t.funcs[Func(*foo, "h")->type];
+  EXPECT_NE(h.params[0].type, h.params[2].type);
+  EXPECT_TRUE(ValTypesEqual(t, h.params[0].type, t, h.params[2].type));
   EXPECT_EQ(Func(*foo, "b")->gate.since->ToString(), "0.2.1");
   EXPECT_EQ(Func(*foo, "e")->gate.deprecated->ToString(), "0.2.2");
   EXPECT_EQ(Func(*foo, "d"), nullptr);
-  EXPECT_EQ(foo->funcs.size(), 2u);
+  EXPECT_EQ(foo->funcs.size(), 3u);
 }
 
 TEST(Wit, AFailedAddChangesNothing) {
