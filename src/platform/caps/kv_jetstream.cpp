@@ -126,8 +126,9 @@ public:
       if (up)
         o_.events("info", "kv: NATS reachable again");
       else
-        o_.events("warn", "kv: NATS not connected; KV calls fail with "
-                          "WEFT_ERR_UNAVAILABLE until it reconnects");
+        o_.events("warn",
+                  "kv: NATS unreachable (not connected); KV calls fail with "
+                  "WEFT_ERR_UNAVAILABLE until it reconnects");
     }
     return up;
   }
