@@ -422,6 +422,39 @@ TEST_P(KvServerLossTest, StartsWithoutAServer) {
   EXPECT_EQ(Get(*s, "k"), "v");
 }
 
+// The server hangs (SIGSTOP: connections are accepted, nothing answers):
+// the first call ends with kUnavailable once its timeout passes, the next
+// ones at once (no call waits again on a server known not to answer), and
+// the backend recovers when the server answers again.
+TEST_P(KvServerLossTest, HungServerCostsOneTimeoutThenFailsFast) {
+  auto s = Open("default");
+  ASSERT_TRUE(s);
+  ASSERT_EQ(KvService::Set(*s, "k", "1"), CapStatus::kOk);
+  if (redis_) redis_->Pause();
+  if (nats_) nats_->Pause();
+  std::string v;
+  auto t0 = Clock::now();
+  EXPECT_EQ(KvService::Get(*s, "k", &v), CapStatus::kUnavailable);
+  const auto first = Clock::now() - t0;
+  EXPECT_LT(first, 2500ms);
+  t0 = Clock::now();
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(KvService::Get(*s, "k", &v), CapStatus::kUnavailable);
+  EXPECT_LT(Clock::now() - t0, 100ms) << "20 calls on a hung server";
+  printf("first call on the hung server: %.0f ms\n",
+         std::chrono::duration<double, std::milli>(first).count());
+  EXPECT_TRUE(HasEvent("warn"));
+  if (redis_) redis_->Resume();
+  if (nats_) nats_->Resume();
+  CapStatus st = CapStatus::kUnavailable;
+  const auto until = Clock::now() + 20s;
+  while (Clock::now() < until &&
+         (st = KvService::Get(*s, "k", &v)) != CapStatus::kOk)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(st, CapStatus::kOk);
+  EXPECT_EQ(v, "1");
+}
+
 INSTANTIATE_TEST_SUITE_P(Networked, KvServerLossTest,
                          testing::Values("redis", "jetstream"), Kind);
 

@@ -134,6 +134,15 @@ public:
     pid_ = -1;
   }
 
+  // SIGSTOP / SIGCONT: the kernel still accepts connections and data, the
+  // server answers nothing (a hung or overloaded server).
+  void Pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  }
+  void Resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+  }
+
   int port() const { return port_; }
   bool running() const { return pid_ > 0; }
   std::string log() const {
@@ -158,6 +167,8 @@ public:
         proc_(Args(extra), port_, dir_.path() / "redis.log") {}
   bool Start() { return !FindProgram("redis-server").empty() && proc_.Start(); }
   void Kill() { proc_.Kill(); }
+  void Pause() { proc_.Pause(); }
+  void Resume() { proc_.Resume(); }
   int port() const { return port_; }
   std::string url(const std::string& suffix = "") const {
     return "redis://127.0.0.1:" + std::to_string(port_) + suffix;
@@ -195,6 +206,8 @@ public:
         proc_(Args(config_text), port_, dir_.path() / "nats.log") {}
   bool Start() { return !FindProgram("nats-server").empty() && proc_.Start(); }
   void Kill() { proc_.Kill(); }
+  void Pause() { proc_.Pause(); }
+  void Resume() { proc_.Resume(); }
   int port() const { return port_; }
   std::string url(const std::string& suffix = "") const {
     return "nats://127.0.0.1:" + std::to_string(port_) + suffix;

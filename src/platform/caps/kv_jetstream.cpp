@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 
 namespace weft::caps {
 
@@ -133,6 +134,48 @@ public:
     return up;
   }
 
+  // Whether a call may go out now: connected, and not inside the backoff
+  // after calls went unanswered (a server that accepts but does not answer,
+  // e.g. stopped or overloaded: libnats notices that only after missed
+  // pings). Past the backoff one call probes, the others still fail fast.
+  bool MayCall() {
+    if (!Connected()) return false;
+    std::lock_guard lock(mu_);
+    if (!silent_) return true;
+    const auto now = Clock::now();
+    if (now < retry_at_) return false;
+    retry_at_ = now + backoff_;
+    return true;
+  }
+
+  // A call got no answer within its whole timeout.
+  void Unanswered() {
+    bool first;
+    {
+      std::lock_guard lock(mu_);
+      first = !silent_;
+      backoff_ = first ? kBackoffMin : std::min(backoff_ * 2, kBackoffMax);
+      silent_ = true;
+      retry_at_ = Clock::now() + backoff_;
+    }
+    if (first && o_.events)
+      o_.events("warn", "kv: NATS does not answer within " +
+                            std::to_string(o_.timeout.count()) +
+                            " ms; KV calls fail with WEFT_ERR_UNAVAILABLE, "
+                            "retrying now and then");
+  }
+
+  // A call got an answer (any: found, not found, refused).
+  void Answered() {
+    bool was_silent;
+    {
+      std::lock_guard lock(mu_);
+      was_silent = silent_;
+      silent_ = false;
+    }
+    if (was_silent && o_.events) o_.events("info", "kv: NATS answers again");
+  }
+
   // The value size the connected server accepts in one message.
   int64_t MaxPayload() { return natsConnection_GetMaxPayload(nc_); }
 
@@ -145,6 +188,12 @@ private:
   jsCtx* js_;
   const JetStreamKvOptions o_;
   std::atomic<bool> up_{true};
+  static constexpr std::chrono::milliseconds kBackoffMin{250},
+      kBackoffMax{5000};
+  std::mutex mu_;
+  bool silent_ = false; // the last call went unanswered
+  Clock::time_point retry_at_;
+  std::chrono::milliseconds backoff_{kBackoffMin};
 };
 
 namespace {
@@ -255,6 +304,7 @@ private:
   template <typename Fn> CapStatus WithBucket(Fn&& fn) {
     const auto deadline = Clock::now() + sh_->options().timeout;
     bool rebound = false;
+    if (!sh_->MayCall()) return CapStatus::kUnavailable;
     for (;;) {
       if (!sh_->Connected()) return CapStatus::kUnavailable;
       std::shared_ptr<kvStore> kv;
@@ -271,6 +321,10 @@ private:
         if (kv_ == kv) kv_.reset();
         continue;
       }
+      if (last_ == NATS_TIMEOUT)
+        sh_->Unanswered();
+      else if (s != CapStatus::kUnavailable)
+        sh_->Answered();
       return s;
     }
   }
