@@ -576,6 +576,48 @@ TEST(JetStreamKv, ServerPayloadLimitIsAnExplicitError) {
   EXPECT_EQ(v, std::string(65536, 'a'));
 }
 
+// A nats-server without JetStream: calls fail (fast) and the log says why.
+TEST(JetStreamKv, ServerWithoutJetStream) {
+  const std::string bin = FindProgram("nats-server");
+  if (bin.empty()) GTEST_SKIP() << "no nats-server";
+  TempDir dir("kv-nojs");
+  const int port = FreePort();
+  ServerProcess server({bin, "-p", std::to_string(port), "-a", "127.0.0.1"},
+                       port, dir.path() / "nats.log");
+  ASSERT_TRUE(server.Start()) << server.log();
+  std::vector<std::string> events;
+  std::mutex mu;
+  auto backend =
+      MakeKvBackend("nats://127.0.0.1:" + std::to_string(port), dir.path(),
+                    [&](std::string_view level, const std::string& message) {
+                      std::lock_guard lock(mu);
+                      events.push_back(std::string(level) + ": " + message);
+                    });
+  ASSERT_TRUE(backend.ok());
+  auto s = (*backend)->Open("default").value();
+  CapStatus st = CapStatus::kOk;
+  Clock::duration took{};
+  for (int i = 0; i < 50; ++i) { // until the background connect is done
+    const auto t0 = Clock::now();
+    st = KvService::Set(*s, "k", "v");
+    took = Clock::now() - t0;
+    std::lock_guard lock(mu);
+    if (!events.empty() && events.back().find("bucket") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(st, CapStatus::kOk);
+  EXPECT_LT(took, 1500ms);
+  std::lock_guard lock(mu);
+  ASSERT_FALSE(events.empty());
+  EXPECT_NE(events.back().find("bucket weft_kv_default cannot be created"),
+            std::string::npos)
+      << events.back();
+  printf("status %d after %.0f ms; event: %s\n", static_cast<int>(st),
+         std::chrono::duration<double, std::milli>(took).count(),
+         events.back().c_str());
+}
+
 // The cluster layer's way: a connection made elsewhere, borrowed by the
 // backend, still open and usable after the backend is gone.
 TEST(JetStreamKv, BorrowsAConnection) {
