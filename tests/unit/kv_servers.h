@@ -136,8 +136,12 @@ public:
 
   // SIGSTOP / SIGCONT: the kernel still accepts connections and data, the
   // server answers nothing (a hung or overloaded server).
+  // Returns once the process is stopped.
   void Pause() {
-    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGSTOP);
+    int status;
+    ::waitpid(pid_, &status, WUNTRACED);
   }
   void Resume() {
     if (pid_ > 0) ::kill(pid_, SIGCONT);
