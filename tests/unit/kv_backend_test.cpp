@@ -581,10 +581,14 @@ TEST(JetStreamKv, ServerWithoutJetStream) {
   const std::string bin = FindProgram("nats-server");
   if (bin.empty()) GTEST_SKIP() << "no nats-server";
   TempDir dir("kv-nojs");
-  const int port = FreePort();
-  ServerProcess server({bin, "-p", std::to_string(port), "-a", "127.0.0.1"},
-                       port, dir.path() / "nats.log");
+  ServerProcess server(
+      [&](int port) {
+        return std::vector<std::string>{bin, "-p", std::to_string(port), "-a",
+                                        "127.0.0.1"};
+      },
+      dir.path() / "nats.log");
   ASSERT_TRUE(server.Start()) << server.log();
+  const int port = server.port();
   std::vector<std::string> events;
   std::mutex mu;
   auto backend =

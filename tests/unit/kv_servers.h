@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -82,46 +83,27 @@ inline std::string FindProgram(const std::string& name) {
   return {};
 }
 
-// One server process; Start() again after Kill() restarts it with the same
-// arguments (same port, same data folder).
+// One server process on a port it gets from FreePort() when first started
+// (another, up to five times, when the server cannot bind it: parallel
+// tests may race for a port); Start() again after Kill() restarts it with
+// the same arguments (same port, same data folder).
 class ServerProcess {
 public:
-  ServerProcess(std::vector<std::string> argv, int port, fs::path log)
-      : argv_(std::move(argv)), port_(port), log_(std::move(log)) {}
+  using Args = std::function<std::vector<std::string>(int port)>;
+  ServerProcess(Args args, fs::path log)
+      : args_(std::move(args)), log_(std::move(log)) {}
   ~ServerProcess() { Kill(); }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  // Forks, execs and waits (up to 10 s) until the port accepts.
   bool Start() {
-    std::vector<char*> args;
-    for (auto& a : argv_)
-      args.push_back(a.data());
-    args.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
+    if (port_ != 0) return StartOn(port_);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      const int port = FreePort();
+      if (StartOn(port)) {
+        port_ = port;
+        return true;
       }
-      int null = ::open("/dev/null", O_RDONLY);
-      if (null >= 0) ::dup2(null, 0);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    if (pid_ < 0) return false;
-    for (int i = 0; i < 1000; ++i) {
-      if (Accepts(port_)) return true;
-      int status;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(10ms);
     }
     return false;
   }
@@ -135,8 +117,8 @@ public:
   }
 
   // SIGSTOP / SIGCONT: the kernel still accepts connections and data, the
-  // server answers nothing (a hung or overloaded server).
-  // Returns once the process is stopped.
+  // server answers nothing (a hung or overloaded server). Pause returns
+  // once the process is stopped.
   void Pause() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGSTOP);
@@ -156,9 +138,53 @@ public:
   }
 
 private:
-  std::vector<std::string> argv_;
-  int port_;
+  // Forks, execs and waits (up to 10 s) until the port accepts while the
+  // process is alive.
+  bool StartOn(int port) {
+    std::vector<std::string> argv = args_(port);
+    std::vector<char*> args;
+    for (auto& a : argv)
+      args.push_back(a.data());
+    args.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      int null = ::open("/dev/null", O_RDONLY);
+      if (null >= 0) ::dup2(null, 0);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    if (pid_ < 0) return false;
+    auto exited = [&] {
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+      pid_ = -1;
+      return true;
+    };
+    for (int i = 0; i < 1000; ++i) {
+      if (Accepts(port)) {
+        // Someone else's listener would accept too: ours must be alive.
+        std::this_thread::sleep_for(20ms);
+        if (exited()) return false;
+        return true;
+      }
+      if (exited()) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+    Kill();
+    return false;
+  }
+
+  Args args_;
   fs::path log_;
+  int port_ = 0;
   pid_t pid_ = -1;
 };
 
@@ -167,23 +193,25 @@ private:
 class RedisServer {
 public:
   explicit RedisServer(std::vector<std::string> extra = {})
-      : dir_("redis"), port_(FreePort()),
-        proc_(Args(extra), port_, dir_.path() / "redis.log") {}
+      : dir_("redis"),
+        proc_([this, extra](int port) { return Args(port, extra); },
+              dir_.path() / "redis.log") {}
   bool Start() { return !FindProgram("redis-server").empty() && proc_.Start(); }
   void Kill() { proc_.Kill(); }
   void Pause() { proc_.Pause(); }
   void Resume() { proc_.Resume(); }
-  int port() const { return port_; }
+  int port() const { return proc_.port(); }
   std::string url(const std::string& suffix = "") const {
-    return "redis://127.0.0.1:" + std::to_string(port_) + suffix;
+    return "redis://127.0.0.1:" + std::to_string(port()) + suffix;
   }
   std::string log() const { return proc_.log(); }
 
 private:
-  std::vector<std::string> Args(const std::vector<std::string>& extra) {
+  std::vector<std::string> Args(int port,
+                                const std::vector<std::string>& extra) {
     std::vector<std::string> a = {FindProgram("redis-server"),
                                   "--port",
-                                  std::to_string(port_),
+                                  std::to_string(port),
                                   "--bind",
                                   "127.0.0.1",
                                   "--save",
@@ -196,7 +224,6 @@ private:
     return a;
   }
   TempDir dir_;
-  int port_;
   ServerProcess proc_;
 };
 
@@ -206,26 +233,27 @@ private:
 class NatsServer {
 public:
   explicit NatsServer(const std::string& config_text = "")
-      : dir_("nats"), port_(FreePort()),
-        proc_(Args(config_text), port_, dir_.path() / "nats.log") {}
+      : dir_("nats"),
+        proc_([this, config_text](int port) { return Args(port, config_text); },
+              dir_.path() / "nats.log") {}
   bool Start() { return !FindProgram("nats-server").empty() && proc_.Start(); }
   void Kill() { proc_.Kill(); }
   void Pause() { proc_.Pause(); }
   void Resume() { proc_.Resume(); }
-  int port() const { return port_; }
+  int port() const { return proc_.port(); }
   std::string url(const std::string& suffix = "") const {
-    return "nats://127.0.0.1:" + std::to_string(port_) + suffix;
+    return "nats://127.0.0.1:" + std::to_string(port()) + suffix;
   }
   std::string log() const { return proc_.log(); }
 
 private:
-  std::vector<std::string> Args(const std::string& config_text) {
+  std::vector<std::string> Args(int port, const std::string& config_text) {
     std::vector<std::string> a = {FindProgram("nats-server"),
                                   "-js",
                                   "-sd",
                                   (dir_.path() / "js").string(),
                                   "-p",
-                                  std::to_string(port_),
+                                  std::to_string(port),
                                   "-a",
                                   "127.0.0.1"};
     if (!config_text.empty()) {
@@ -237,7 +265,6 @@ private:
     return a;
   }
   TempDir dir_;
-  int port_;
   ServerProcess proc_;
 };
 
