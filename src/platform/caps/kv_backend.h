@@ -22,6 +22,10 @@ namespace weft::caps {
 // Redis and NATS URLs may end in "?prefix=P": the key prefix (Redis,
 // default "weft:kv:") or bucket prefix (NATS, default "weft_kv_", only
 // [A-Za-z0-9_-]). An Error names what is wrong with the URL.
+//
+// Under `weft serve --cluster` the cluster layer makes the default backend
+// itself, on its own connection: JetStreamKvBackend::Create(nc, options)
+// (kv_jetstream.h), handed to LoadApp like this one.
 Result<std::shared_ptr<KvBackend>>
 MakeKvBackend(const std::string& url, const std::filesystem::path& data_dir,
               KvEventSink events = {});

@@ -149,7 +149,7 @@ private:
       }
       if (down_) {
         const auto now = Clock::now();
-        if (now < retry_at_) return CapStatus::kUnavailable;
+        if (now < retry_at_) return down_status_;
         // This call probes; the others keep failing fast meanwhile.
         retry_at_ = now + backoff_;
       }
@@ -158,8 +158,10 @@ private:
     bool refused = false; // reached, but AUTH or SELECT failed
     redisContext* c = Connect(&why, &refused);
     if (!c) {
-      Trip(why);
-      return refused ? CapStatus::kIo : CapStatus::kUnavailable;
+      const CapStatus status =
+          refused ? CapStatus::kIo : CapStatus::kUnavailable;
+      Trip(why, status);
+      return status;
     }
     bool was_down;
     {
@@ -194,8 +196,12 @@ private:
       redisFree(c);
   }
 
-  // The server could not be reached: fail fast until the backoff passes.
-  void Trip(const std::string& why) {
+  // The server could not be reached (kUnavailable) or refused the
+  // connection's AUTH or SELECT (kIo): calls fail fast with that status
+  // until the backoff passes (a wrong password must not make every call
+  // connect again either).
+  void Trip(const std::string& why,
+            CapStatus status = CapStatus::kUnavailable) {
     bool first;
     std::chrono::milliseconds wait;
     {
@@ -206,15 +212,21 @@ private:
       else
         backoff_ = std::min(backoff_ * 2, o_.backoff_max);
       down_ = true;
+      down_status_ = status;
       retry_at_ = Clock::now() + backoff_;
       wait = backoff_;
     }
     DropIdle();
     if (first && o_.events)
-      o_.events("warn", "kv: redis " + Where() + " unreachable (" + why +
-                            "); KV calls fail with WEFT_ERR_UNAVAILABLE, "
-                            "retrying in " +
-                            std::to_string(wait.count()) + " ms and later");
+      o_.events("warn",
+                "kv: redis " + Where() +
+                    (status == CapStatus::kIo ? " refused the connection ("
+                                              : " unreachable (") +
+                    why + "); KV calls fail with " +
+                    (status == CapStatus::kIo ? "WEFT_ERR_IO"
+                                              : "WEFT_ERR_UNAVAILABLE") +
+                    ", retrying in " + std::to_string(wait.count()) +
+                    " ms and later");
   }
 
   std::string Where() const { return o_.host + ":" + std::to_string(o_.port); }
@@ -277,6 +289,7 @@ private:
   std::mutex mu_;
   std::vector<redisContext*> idle_;
   bool down_ = false;
+  CapStatus down_status_ = CapStatus::kUnavailable;
   Clock::time_point retry_at_;
   std::chrono::milliseconds backoff_{100};
 };
