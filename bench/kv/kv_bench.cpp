@@ -30,6 +30,8 @@ struct Row {
   std::string why;
   double set_p50 = 0, set_p99 = 0, get_p50 = 0, get_p99 = 0;
   double set_rate = 0, get_rate = 0;
+  double list_p50 = 0;
+  size_t listed = 0;
 };
 
 double Percentile(std::vector<double> v, double p) {
@@ -106,6 +108,22 @@ Row Measure(const std::string& name, const std::string& url,
   }
   row.get_rate =
       ops / std::chrono::duration<double>(Clock::now() - t_all).count();
+  // Listing: the keys with one prefix ("key-1": 1/9 of them and more),
+  // which every backend finds among all the store's keys.
+  std::vector<double> list_us;
+  std::vector<std::string> listed;
+  for (int i = 0; i < 20; ++i) {
+    auto t0 = Clock::now();
+    if (KvService::ListKeys(s, "key-1", &listed) != CapStatus::kOk ||
+        listed.empty()) {
+      row.why = "list failed";
+      return row;
+    }
+    list_us.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  row.list_p50 = Percentile(list_us, 0.50);
+  row.listed = listed.size();
   row.set_p50 = Percentile(set_us, 0.50);
   row.set_p99 = Percentile(set_us, 0.99);
   row.get_p50 = Percentile(get_us, 0.50);
@@ -151,19 +169,22 @@ int main(int argc, char** argv) {
     rows.push_back({"jetstream", false, "nats-server did not start"});
 
   printf("KV latency, one client thread, %d sets then %d gets of %zu-byte "
-         "values over %d keys (microseconds)\n\n",
-         ops, ops, value_bytes, keys);
+         "values over %d keys, then 20 lists of the prefix \"key-1\" "
+         "(%zu keys); microseconds\n\n",
+         ops, ops, value_bytes, keys, rows.empty() ? 0 : rows[0].listed);
   printf("| backend | set p50 | set p99 | get p50 | get p99 | sets/s | "
-         "gets/s |\n|---|---:|---:|---:|---:|---:|---:|\n");
+         "gets/s | list p50 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
   int status = 0;
   for (const Row& r : rows) {
     if (!r.ok) {
-      printf("| %s | failed: %s | | | | | |\n", r.name.c_str(), r.why.c_str());
+      printf("| %s | failed: %s | | | | | | |\n", r.name.c_str(),
+             r.why.c_str());
       status = 1;
       continue;
     }
-    printf("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", r.name.c_str(),
-           r.set_p50, r.set_p99, r.get_p50, r.get_p99, r.set_rate, r.get_rate);
+    printf("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n",
+           r.name.c_str(), r.set_p50, r.set_p99, r.get_p50, r.get_p99,
+           r.set_rate, r.get_rate, r.list_p50);
   }
   return status;
 }
