@@ -99,6 +99,10 @@ inline constexpr size_t kMaxKvHandles = 16; // open stores per request
 
 bool ValidStoreName(std::string_view name);
 bool ValidKey(std::string_view key);
+// The smallest string above every string that starts with `prefix`
+// (backends list a prefix as the range [prefix, end)), or nullopt when
+// there is none: an empty prefix or one of 0xff bytes only.
+std::optional<std::string> KvPrefixEnd(std::string_view prefix);
 
 // One open store. Methods return kOk, kNotFound (Get only), kIo (the
 // backend failed or refused the call), kUnavailable (a networked backend

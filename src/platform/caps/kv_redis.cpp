@@ -85,17 +85,6 @@ bool IsOkStatus(const redisReply* r) {
          std::string_view(r->str, r->len) == "OK";
 }
 
-// The smallest string above every string starting with `prefix`, or
-// nullopt when there is none (empty or all 0xff bytes).
-std::optional<std::string> PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff)
-    end.pop_back();
-  if (end.empty()) return std::nullopt;
-  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
-  return end;
-}
-
 } // namespace
 
 // The connections of one backend and its circuit breaker.
@@ -351,7 +340,7 @@ public:
                      std::vector<std::string>* keys) override {
     return pool_->Run([&](redisContext* c) {
       const std::string min = prefix.empty() ? "-" : "[" + std::string(prefix);
-      const std::optional<std::string> end = PrefixEnd(prefix);
+      const std::optional<std::string> end = KvPrefixEnd(prefix);
       const std::string max = end ? "(" + *end : "+";
       Command cmd;
       cmd.Arg("ZRANGEBYLEX");
