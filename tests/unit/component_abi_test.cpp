@@ -752,5 +752,72 @@ TEST_F(ComponentAbi, HostValuesOfTheWrongShapeTrap) {
   EXPECT_NE(trap.find("not valid UTF-8"), std::string::npos) << trap;
 }
 
+// Guest code on both sides of the boundary: the guest calls an import
+// `log: func(msg: string, n: list<u32>)` (a lowered host function of the
+// core type CoreFuncType gives) and exports `sum: func(s: string) -> u32`
+// (its core code reads the string the ABI lowered through its realloc).
+TEST_F(ComponentAbi, RealGuestCodeCallsAnImportAndIsCalled) {
+  FuncType log;
+  log.params = {{"msg", T.P(ValKind::String)},
+                {"n", T.List(T.P(ValKind::U32))}};
+  FuncType sum;
+  sum.params = {{"s", T.P(ValKind::String)}};
+  sum.results = {T.P(ValKind::U32)};
+  ASSERT_EQ(CoreFuncType(T.a, log, true).ToString(),
+            "(i32, i32, i32, i32) -> ()");
+  std::vector<Val> logged;
+  Site log_site;
+  FuncInst* log_core = store.CreateHostFunc(
+      CoreFuncType(T.a, log, true),
+      [&](Store&, std::span<const Value> a, std::span<Value> r) {
+        return CallLowered(log_site, a, r,
+                           [&](std::span<const Val> args, std::vector<Val>&) {
+                             logged.assign(args.begin(), args.end());
+                             return std::optional<Trap>();
+                           });
+      });
+  Instance* m = weft::test::Instantiate(store, R"((module
+    (import "env" "log" (func $log (param i32 i32 i32 i32)))
+    (memory (export "mem") 1)
+    (data (i32.const 16) "hi \c3\a9")
+    (data (i32.const 32) "\01\00\00\00\02\00\00\00")
+    (global $bump (mut i32) (i32.const 4096))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $bump))
+      (global.set $bump (i32.add (global.get $bump) (local.get 3)))
+      (local.get $p))
+    (func (export "run") (call $log (i32.const 16) (i32.const 5)
+                                    (i32.const 32) (i32.const 2)))
+    (func (export "sum") (param $p i32) (param $n i32) (result i32)
+      (local $s i32)
+      (block $done (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+      (local.get $s)))
+  )",
+                                        {Extern{ExternKind::Func, log_core}});
+  ASSERT_NE(m, nullptr);
+  g.memory = m->GetExport("mem")->memory();
+  g.realloc = m->GetExport("realloc")->func();
+  log_site = MakeSite(log);
+  CallResult run = store.Call(m->GetExport("run")->func(), {});
+  ASSERT_FALSE(run.trap) << run.trap->message;
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[0].s, "hi \xc3\xa9");
+  ASSERT_EQ(logged[1].items.size(), 2u);
+  EXPECT_EQ(logged[1].items[1].u, 2u);
+
+  Site sum_site = MakeSite(sum);
+  const Val arg = Val::Str("abc");
+  std::vector<Val> results;
+  ASSERT_FALSE(CallLifted(sum_site, m->GetExport("sum")->func(),
+                          std::span(&arg, 1), results));
+  EXPECT_EQ(results.at(0).u, 97u + 98u + 99u);
+}
+
 } // namespace
 } // namespace weft::component
