@@ -93,8 +93,13 @@ int CompileCommand(const CompileArgs& args) {
     native::CompileCache cc(cache.dir);
     const std::string key = cc.Key(native::Sha256Of(bytes),
                                    CodeOptionsFor(DefaultExplicitBounds()));
-    const int lock = cc.TryLock(key);
-    if (lock < 0) return kExitOk; // someone else is compiling it
+    // Another process (the background compile a `weft run` started) may
+    // be compiling this key: wait for it, then use its entry, or compile
+    // it ourselves when it did not store one. Returning before the code is
+    // in the cache would make the next run miss it.
+    const int lock = cc.Lock(key);
+    if (lock < 0)
+      return Fail(path, "cannot use the compile cache in " + cache.dir);
     int status = kExitOk;
     if (cc.Load(key, CodeOptionsFor(DefaultExplicitBounds())).outcome !=
         native::CompileCache::Outcome::Hit) {

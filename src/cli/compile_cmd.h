@@ -13,8 +13,10 @@ struct CompileArgs {
 
 // Compiles with the plugin (progress on a terminal for large modules) and
 // writes the artifact atomically. --cache stores it into the compile cache
-// instead (silently skipped when another process is compiling it, or it is
-// there already). Exit 0, or 1 with "FILE: error: ..." on stderr.
+// instead: nothing to do when it is there already; when another process is
+// compiling it, waits for that one and compiles it itself only if no entry
+// was stored. Returns when the code is in the cache: exit 0, or 1 with
+// "FILE: error: ..." on stderr.
 int CompileCommand(const CompileArgs& args);
 
 } // namespace weft::cli

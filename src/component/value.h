@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "component/types.h"
+#include "wasm/result.h"
 
 namespace weft::component {
 
@@ -106,5 +108,9 @@ struct Val {
 // some(3), none, ok(1), err("e"), ok, red (an enum case or a payload-free
 // variant case), circle(2.0), {read, write} (flags).
 std::string ValToString(const TypeArena& arena, TypeId type, const Val& v);
+// Parses that text form as a value of `type`; errors say what was expected
+// where ("expected `,` or `]` at column 7"). Resources cannot be written.
+Result<Val> ParseVal(const TypeArena& arena, TypeId type,
+                     std::string_view text);
 
 } // namespace weft::component

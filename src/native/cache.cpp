@@ -201,6 +201,14 @@ bool CompileCache::IsUnsupported(const std::string& key) const {
 }
 
 int CompileCache::TryLock(const std::string& key) const {
+  return LockFile(key, false);
+}
+
+int CompileCache::Lock(const std::string& key) const {
+  return LockFile(key, true);
+}
+
+int CompileCache::LockFile(const std::string& key, bool wait) const {
   if (!EnsureDir()) return -1;
   const std::string path = dir_ + "/" + key + ".lock";
   // A tidy may delete the file between our open and our flock: then the
@@ -208,7 +216,11 @@ int CompileCache::TryLock(const std::string& key) const {
   for (int attempt = 0; attempt < 8; ++attempt) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int rc;
+    do {
+      rc = ::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+    } while (rc != 0 && wait && errno == EINTR);
+    if (rc != 0) {
       ::close(fd);
       return -1;
     }

@@ -70,10 +70,14 @@ public:
   // only lock files it could lock itself, and a lock taken on a file
   // deleted meanwhile is taken again on the new file.)
   int TryLock(const std::string& key) const;
+  // The same lock, waiting for another process to release it (-1 only when
+  // the cache directory cannot be used).
+  int Lock(const std::string& key) const;
   static void ReleaseLock(int fd);
 
 private:
   Status EnsureDir() const;
+  int LockFile(const std::string& key, bool wait) const;
   void Tidy(const std::string& keep) const;
   std::string dir_; // <root>/v<format>
   uint64_t max_bytes_;

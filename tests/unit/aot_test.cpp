@@ -615,6 +615,57 @@ TEST(Cli, AutoRunsTheInterpreterOnAMissAndCompilesInTheBackground) {
   EXPECT_TRUE(hit);
 }
 
+// `weft compile --cache` while another process holds the key's lock (the
+// background compile a `weft run` started): it waits for that process and,
+// as this one stores nothing, compiles the module itself, so the code is
+// in the cache when it returns (it used to return at once with exit 0 and
+// nothing stored).
+TEST(Cli, CompileIntoCacheWaitsForAnotherCompileOfTheSameKey) {
+  TempDir dir;
+  const std::string wat = dir.path + "/m.wat";
+  std::ofstream(wat) << kModule;
+  const std::string env =
+      "WEFT_CACHE_DIR=" + dir.path + "/cache WEFT_CACHE_LOG=1";
+  // Learn the key (and the entry's path) from a first compile, then remove
+  // the entry.
+  Proc first = Weft("compile --cache " + wat, env);
+  ASSERT_EQ(first.status, 0) << first.err;
+  std::string entry;
+  for (auto& e : std::filesystem::directory_iterator(dir.path + "/cache/v2"))
+    if (e.path().extension() == ".cwasm") entry = e.path();
+  ASSERT_FALSE(entry.empty()) << first.err;
+  std::filesystem::remove(entry);
+  const std::string lock_path =
+      entry.substr(0, entry.size() - std::string(".cwasm").size()) + ".lock";
+  // Hold the lock as a compiling process would.
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(lock, 0);
+  ASSERT_EQ(::flock(lock, LOCK_EX), 0);
+  const std::string cmd = env + " " + WEFT_BINARY + " compile --cache " + wat +
+                          " >" + dir.path + "/out 2>" + dir.path + "/err";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(lock);
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // It waits while the lock is held...
+  usleep(700 * 1000);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, WNOHANG), 0) << "returned while locked";
+  EXPECT_FALSE(std::filesystem::exists(entry));
+  // ...and, once released with nothing stored, compiles it itself.
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(std::filesystem::exists(entry));
+  Proc run = Weft("run --tier auto --invoke mix " + wat + " 5", env);
+  EXPECT_EQ(run.out, "75635\n");
+  EXPECT_TRUE(Has(run.err, "weft: cache: hit ")) << run.err;
+}
+
 TEST(Cli, CacheSizeLimitFromTheEnvironment) {
   TempDir dir;
   const std::string wat = dir.path + "/m.wat";
