@@ -33,6 +33,9 @@ struct FuncRow {
   std::string_view name;      // "[method]output-stream.write"
   uint32_t arity;             // the WIT function's parameter count
   Adapter fn;
+  // Behind an @unstable gate in the WIT: skipped when the WIT loaded
+  // lacks it (wasi:sockets/network.network-error-code).
+  bool optional = false;
 };
 
 struct DropRow {

@@ -37,8 +37,8 @@ std::optional<Trap> NetworkErrorCode(WasiP2Context& ctx, HostCall&, Args a,
 void AppendSocketRows(std::vector<FuncRow>& f, std::vector<DropRow>& d) {
   f.push_back({"wasi:sockets/instance-network", "instance-network", 0,
                InstanceNetwork});
-  f.push_back(
-      {"wasi:sockets/network", "network-error-code", 1, NetworkErrorCode});
+  f.push_back({"wasi:sockets/network", "network-error-code", 1,
+               NetworkErrorCode, true});
   d.push_back({"wasi:sockets/network", "network", ObjKind::kNetwork});
   // Never made: their drops free nothing.
   d.push_back({"wasi:sockets/tcp", "tcp-socket", ObjKind::kNeverIssued});

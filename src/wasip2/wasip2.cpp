@@ -19,6 +19,13 @@ Error P2Error(std::string message) {
   return e;
 }
 
+bool HasFunc(const component::HostInterface& iface, std::string_view name) {
+  for (const component::NamedExtern& e : iface.type.exports)
+    if (e.type.kind == component::ExternType::Kind::Func && e.name == name)
+      return true;
+  return false;
+}
+
 } // namespace
 
 Result<bool> AddWasiP2(component::HostLinker& linker) {
@@ -49,6 +56,9 @@ Result<bool> AddWasiP2(component::HostLinker& linker) {
     if (!name)
       return P2Error("WASI 0.2 WIT has no interface " +
                      std::string(row.interface));
+    if (row.optional &&
+        !HasFunc(*by_name.find(row.interface)->second, row.name))
+      continue;
     WEFT_TRY(linker.Define(*name, row.name, MakeHostFn(row)));
     defined.emplace(std::string(row.interface), std::string(row.name));
   }

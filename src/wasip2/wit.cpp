@@ -1,10 +1,6 @@
 #include "wasip2/wit.h"
 
-namespace weft::component {
-// Provided by the wit helper (src/component/wit*.cpp); declared here until
-// its header lands.
-Result<bool> AddWasi02Wit(HostLinker& linker);
-} // namespace weft::component
+#include "component/wit.h"
 
 namespace weft::wasip2 {
 

@@ -1,7 +1,6 @@
 // wasi:filesystem of the WASI 0.2 host, called with Vals through the
 // HostFns AddWasiP2 defines, on a real temp tree, with both backends of
-// src/wasi's SandboxResolver (openat2 and the portable walk); and the
-// denied wasi:sockets.
+// src/wasi's SandboxResolver (openat2 and the portable walk).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -470,31 +469,6 @@ INSTANTIATE_TEST_SUITE_P(Backends, WasiP2Fs, ::testing::Values(false, true),
                          [](const auto& info) {
                            return info.param ? "Walk" : "Openat2";
                          });
-
-TEST(WasiP2Sockets, EverythingIsDenied) {
-  P2Host h(WasiP2Options{});
-  Val net = h.Ok("wasi:sockets/instance-network#instance-network", {});
-  EXPECT_EQ(net.kind, ValKind::Own);
-  std::vector<Val> results;
-  weft::Engine engine;
-  weft::Store store(engine);
-  weft::component::HostData data;
-  weft::component::HostCall call{store, data};
-  auto create = weft::wasip2::DeniedSocketFn(
-      "wasi:sockets/tcp-create-socket#create-tcp-socket", true);
-  EXPECT_FALSE(create(call, {}, results));
-  ASSERT_EQ(results.size(), 1u);
-  EXPECT_FALSE(IsOk(results[0]));
-  EXPECT_EQ(Payload(results[0]).u, 1u); // access-denied
-  auto family = weft::wasip2::DeniedSocketFn(
-      "wasi:sockets/tcp#[method]tcp-socket.address-family", false);
-  results.clear();
-  auto t = family(call, {}, results);
-  ASSERT_TRUE(t);
-  EXPECT_NE(t->message.find("not granted"), std::string::npos);
-  h.Drop("wasi:sockets/network#network", static_cast<uint32_t>(net.u));
-  EXPECT_EQ(h.ctx().live(), 0u);
-}
 
 } // namespace
 } // namespace weft_test

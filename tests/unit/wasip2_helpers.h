@@ -13,7 +13,6 @@
 
 #include "component/host.h"
 #include "runtime/runtime.h"
-#include "wasip2/bind.h"
 #include "wasip2/context.h"
 #include "wasip2/wasip2.h"
 
@@ -37,25 +36,24 @@ public:
     EXPECT_TRUE(ctx.ok()) << (ctx.ok() ? "" : ctx.error().message);
     if (ctx.ok()) ctx_ = *ctx;
     data_.Set(ctx_);
-    std::vector<weft::wasip2::FuncRow> funcs;
-    std::vector<weft::wasip2::DropRow> drops;
-    weft::wasip2::AppendIoRows(funcs, drops);
-    weft::wasip2::AppendCliRows(funcs, drops);
-    weft::wasip2::AppendFsRows(funcs, drops);
-    weft::wasip2::AppendSocketRows(funcs, drops);
-    for (const auto& f : funcs)
-      fns_[std::string(f.interface) + "#" + std::string(f.name)] =
-          weft::wasip2::MakeHostFn(f);
-    for (const auto& d : drops)
-      drops_[std::string(d.interface) + "#" + std::string(d.resource)] =
-          weft::wasip2::MakeDropFn(d);
+    auto added = weft::wasip2::AddWasiP2(linker_);
+    EXPECT_TRUE(added.ok()) << (added.ok() ? "" : added.error().message);
   }
 
   // `fn` is "wasi:io/streams#[method]output-stream.write".
+  // `fn` is "wasi:io/streams#[method]output-stream.write": resolved as a
+  // guest's import of that interface at version 0.2.0 would be.
   P2Result Call(const std::string& fn, std::vector<Val> args) {
     P2Result r;
-    auto it = fns_.find(fn);
-    if (it == fns_.end()) {
+    const size_t hash = fn.find('#');
+    const weft::component::HostInterface* iface =
+        linker_.Resolve(fn.substr(0, hash) + "@0.2.0");
+    if (!iface) {
+      ADD_FAILURE() << "no host interface for " << fn;
+      return r;
+    }
+    auto it = iface->funcs.find(fn.substr(hash + 1));
+    if (it == iface->funcs.end()) {
       ADD_FAILURE() << "no host function " << fn;
       return r;
     }
@@ -70,22 +68,27 @@ public:
     EXPECT_LE(r.results.size(), 1u);
     return r.results.empty() ? Val() : r.results[0];
   }
+  // `resource` is "wasi:io/streams#output-stream".
   void Drop(const std::string& resource, uint32_t rep) {
-    auto it = drops_.find(resource);
-    ASSERT_NE(it, drops_.end()) << resource;
+    const size_t hash = resource.find('#');
+    const weft::component::HostInterface* iface =
+        linker_.Resolve(resource.substr(0, hash) + "@0.2.0");
+    ASSERT_NE(iface, nullptr) << resource;
+    auto it = iface->drops.find(resource.substr(hash + 1));
+    ASSERT_NE(it, iface->drops.end()) << resource;
     it->second(data_, rep);
   }
 
   weft::wasip2::WasiP2Context& ctx() { return *ctx_; }
   weft::Store& store() { return store_; }
+  const weft::component::HostLinker& linker() const { return linker_; }
 
 private:
   weft::Engine engine_;
   weft::Store store_;
   std::shared_ptr<weft::wasip2::WasiP2Context> ctx_;
   weft::component::HostData data_;
-  std::map<std::string, weft::component::HostFn> fns_;
-  std::map<std::string, weft::component::HostDropFn> drops_;
+  weft::component::HostLinker linker_;
 };
 
 inline Val Borrow(uint32_t rep) { return Val::Of(ValKind::Borrow, rep); }
