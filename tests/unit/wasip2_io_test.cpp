@@ -527,3 +527,24 @@ TEST(WasiP2Io, EveryFunctionSurvivesMisshapenArguments) {
 
 } // namespace
 } // namespace weft_test
+
+namespace weft_test {
+namespace {
+
+TEST(WasiP2Io, AWriteToAPipeWithoutReaderIsClosedNotSigpipe) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  WasiP2Options o;
+  o.config.stdout_fd = p[1];
+  P2Host h(o);
+  ::close(p[0]);
+  ::close(p[1]); // the context's duplicate is the only writer left
+  Val out = h.Ok("wasi:cli/stdout#get-stdout", {});
+  // SIGPIPE's default action would end this test process.
+  Val r = h.Ok(kBlockingWrite, {Borrow(out), Val::Bytes("gone")});
+  EXPECT_TRUE(IsClosed(r));
+  EXPECT_TRUE(IsClosed(h.Ok(kCheckWrite, {Borrow(out)})));
+}
+
+} // namespace
+} // namespace weft_test
