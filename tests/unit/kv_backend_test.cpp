@@ -522,8 +522,18 @@ TEST(RedisUrl, ParsesEveryPart) {
     EXPECT_FALSE(ParseRedisUrl(bad).ok()) << bad;
   TempDir dir("kv-url");
   for (const char* bad :
-       {"http://x", "sqlite:x", "nats://h:1?prefix=a.b", "redis://h:1?x=1"})
+       {"http://x", "sqlite:x", "nats://h:1?prefix=a.b", "redis://h:1?x=1",
+        "nats://h:1?replicas=0", "nats://h:1?replicas=7", "nats://h:1?x=1",
+        "nats://h:1?prefix=a&prefix=b", "redis://h:1?replicas=3",
+        "nats://h:1?prefix="})
     EXPECT_FALSE(MakeKvBackend(bad, dir.path()).ok()) << bad;
+  // Good ones (nothing listens there: the backend connects in the
+  // background, and is dropped at once).
+  for (const char* good : {"sqlite", "redis://127.0.0.1:1?prefix=p%3A",
+                           "nats://127.0.0.1:1?prefix=p_&replicas=3"}) {
+    auto b = MakeKvBackend(good, dir.path());
+    EXPECT_TRUE(b.ok()) << good << ": " << (b.ok() ? "" : b.error().message);
+  }
 }
 
 // A password-protected Redis: the right password works; a wrong one is
