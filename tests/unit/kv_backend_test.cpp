@@ -654,6 +654,26 @@ TEST(JetStreamKv, BorrowsAConnection) {
     EXPECT_EQ(v, "v");
   }
   EXPECT_EQ(natsConnection_Status(nc), NATS_CONN_STATUS_CONNECTED);
+  {
+    // Other settings for the same bucket (memory storage): the existing
+    // bucket is used as it is, with a warning.
+    JetStreamKvOptions o;
+    o.bucket_prefix = "node_a_";
+    o.memory_storage = true;
+    std::vector<std::string> events;
+    o.events = [&](std::string_view, const std::string& m) {
+      events.push_back(m);
+    };
+    auto backend = JetStreamKvBackend::Create(nc, o);
+    ASSERT_TRUE(backend.ok());
+    auto s = (*backend)->Open("default").value();
+    std::string v;
+    EXPECT_EQ(KvService::Get(*s, "k", &v), CapStatus::kOk);
+    EXPECT_EQ(v, "v");
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_NE(events[0].find("exists with other settings"), std::string::npos)
+        << events[0];
+  }
   // The bucket is there under the prefix.
   jsCtx* js = nullptr;
   ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
