@@ -161,6 +161,13 @@ TEST_P(KvBackendTest, OddKeysRoundTripAndList) {
         "\t\r\n", "\xc3\xa9", "\xff\xfe", "_INBOX.x", "-",     "/",
         "a/b/c"})
     keys.insert(k);
+  std::mt19937 rng(7); // and random ones, every byte 1..255, 1..256 long
+  for (int i = 0; i < 200; ++i) {
+    std::string k(1 + rng() % kMaxKeyBytes, ' ');
+    for (char& c : k)
+      c = static_cast<char>(1 + rng() % 255);
+    keys.insert(k);
+  }
   keys.insert(std::string(kMaxKeyBytes, '\xff'));
   keys.insert(std::string(kMaxKeyBytes, '.'));
   keys.insert(std::string(kMaxKeyBytes, 'a'));
