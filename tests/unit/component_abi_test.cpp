@@ -603,6 +603,30 @@ TEST_F(ComponentAbi, GuestViolationsTrapWithTheirReason) {
   }
 }
 
+// A small guest cannot make the host allocate without bound by aliasing:
+// one 512 KiB string referenced 100 times, or 2M+ one-byte records.
+TEST_F(ComponentAbi, AliasedDataIsBoundedPerCall) {
+  ASSERT_TRUE(g.memory->Grow(40));
+  const TypeId str = T.P(ValKind::String);
+  std::memset(Mem(), 'a', 512 * 1024);
+  const uint32_t list = 600 * 1024;
+  for (uint32_t i = 0; i < 100; ++i) {
+    Put32(list + 8 * i, 0);
+    Put32(list + 8 * i + 4, 512 * 1024);
+  }
+  std::vector<Val> v = LiftOne(T.List(str), {Value::I32(list), Value::I32(10)});
+  ASSERT_EQ(trap, "");
+  EXPECT_EQ(v[0].items.size(), 10u); // 5 MiB: within the limit
+  LiftOne(T.List(str), {Value::I32(list), Value::I32(100)});
+  EXPECT_NE(trap.find("more string and byte-list data than its limit"),
+            std::string::npos)
+      << trap;
+  const TypeId rec = T.Record({T.P(ValKind::Bool)});
+  LiftOne(T.List(rec), {Value::I32(0), Value::I32((1u << 21) + 1)});
+  EXPECT_NE(trap.find("more values than the call's limit"), std::string::npos)
+      << trap;
+}
+
 TEST_F(ComponentAbi, ParameterAndResultPointersAreChecked) {
   FuncType f;
   for (int i = 0; i < 17; ++i)
