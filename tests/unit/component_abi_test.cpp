@@ -661,6 +661,29 @@ TEST_F(ComponentAbi, ParameterAndResultPointersAreChecked) {
   EXPECT_NE(t->message.find("out of bounds"), std::string::npos) << t->message;
 }
 
+TEST_F(ComponentAbi, CoreFunctionOfTheWrongTypeTraps) {
+  FuncType f;
+  f.results = {T.P(ValKind::U32)};
+  FuncType none; // a core function without the u32 result
+  FuncInst* core = HostCore(none, false, [](auto, auto) {});
+  Site site = MakeSite(f);
+  std::vector<Val> results;
+  auto t = CallLifted(site, core, {}, results);
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->message.find("the core function returns 0 values, the lifted "
+                            "type needs 1"),
+            std::string::npos)
+      << t->message;
+  EXPECT_TRUE(inst.may_enter);
+  // Too few core arguments for a lowered call.
+  FuncType g2;
+  g2.params = {{"s", T.P(ValKind::String)}};
+  Lift(g2, {Value::I32(0)});
+  EXPECT_NE(trap.find("do not match the lowered function's type"),
+            std::string::npos)
+      << trap;
+}
+
 TEST_F(ComponentAbi, BadReallocResultsTrap) {
   const TypeId str = T.P(ValKind::String);
   FuncType f;
