@@ -108,6 +108,38 @@ struct Node::Impl {
     node_key = SafeName(options.node_name);
   }
 
+  fs::path VersionsDir() const {
+    return options.data_dir / "cluster" / SafeName(options.cluster_name);
+  }
+
+  // The version this node served last, kept across restarts: a node that
+  // starts while NATS is down serves it instead of its start-up app.
+  void RememberLoaded(uint64_t v) {
+    const fs::path tmp = VersionsDir() / "loaded.tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << v << "\n";
+      if (!out) return;
+    }
+    std::error_code ec;
+    fs::rename(tmp, VersionsDir() / "loaded", ec);
+  }
+  void LoadRemembered() {
+    std::ifstream in(VersionsDir() / "loaded");
+    uint64_t v = 0;
+    if (!(in >> v) || v == 0) return;
+    const fs::path manifest = VersionsDir() / std::to_string(v) / "weft.toml";
+    std::error_code ec;
+    if (!fs::is_regular_file(manifest, ec)) return;
+    std::string error;
+    if (host.Reload(manifest, "cluster", error)) {
+      std::lock_guard<std::mutex> s(state_mu);
+      loaded = v;
+      logger.Log("info", "cluster: serving the version loaded last",
+                 {{"version", v}});
+    }
+  }
+
   std::string BucketName(std::string_view what) const {
     return "weft-" + SafeName(options.cluster_name) + "-" + std::string(what);
   }
@@ -225,8 +257,7 @@ struct Node::Impl {
     Fetched f = Fetch(*b, v);
     if (!f.error.empty() && !f.missing) return {false, true, f.error};
     out.error = f.error;
-    const fs::path dir = options.data_dir / "cluster" /
-                         SafeName(options.cluster_name) / std::to_string(v);
+    const fs::path dir = VersionsDir() / std::to_string(v);
     std::error_code ec;
     if (out.error.empty()) {
       fs::remove_all(dir, ec);
@@ -246,6 +277,7 @@ struct Node::Impl {
       failed = 0;
       failed_error.clear();
       logger.Log("info", "cluster: version loaded", {{"version", v}});
+      RememberLoaded(v);
       PruneDirs(dir.parent_path(), v);
     } else {
       failed = v;
@@ -401,6 +433,7 @@ bool Node::Start(std::string& error) {
     return false;
   }
   impl_->conn = std::move(*c);
+  impl_->LoadRemembered();
   logger.Log("info", "cluster: joining",
              {{"cluster", impl_->options.cluster_name},
               {"node", impl_->options.node_name}});

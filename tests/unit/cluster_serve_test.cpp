@@ -277,4 +277,69 @@ TEST_F(ClusterServeTest, SilentNodeLeavesAfterTtlStoppedNodeAtOnce) {
   EXPECT_EQ(Names(a), std::vector<std::string>{"a"});
 }
 
+TEST_F(ClusterServeTest, NatsRestartKeepsHttpAndNodesReconnect) {
+  ASSERT_TRUE(nats_->Start());
+  Server& a = StartNode("a");
+  Server& b = StartNode("b");
+  WaitFor([&] { return Names(a).size() == 2; }, 15s);
+  ASSERT_EQ(Names(a), (std::vector<std::string>{"a", "b"})) << a.log();
+  // An archive above JetStream's 1 MiB message limit: stored in chunks.
+  std::string blob(1536 * 1024, '\0');
+  for (size_t i = 0; i < blob.size(); ++i)
+    blob[i] = static_cast<char>((i * 2654435761u) >> 13);
+  Response r = Admin(a, "PUT", "/v1/app",
+                     Tar({{"weft.toml", kManifest},
+                          {"v.wat", WagiTextModule("before\n")},
+                          {"blob.bin", blob}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(WaitBody(b, "before\n")) << b.log();
+  EXPECT_EQ(ReadAll(dir_ / "b" / "data" / "cluster" / "t" / "1" / "blob.bin"),
+            blob);
+
+  nats_->Stop();
+  // HTTP never waits for NATS.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Body(a), "before\n");
+    EXPECT_EQ(Body(b), "before\n");
+    std::this_thread::sleep_for(50ms);
+  }
+  auto metric = [](const Server& s, const std::string& name) {
+    return Gauge(Request(s.port(), "GET", "/metrics").body, name);
+  };
+  WaitFor([&] { return metric(a, "weft_nats_connected") == 0; }, 10s);
+  EXPECT_EQ(metric(a, "weft_nats_connected"), 0);
+  EXPECT_EQ(Admin(b, "PUT", "/v1/app", App("lost\n")).status, 503);
+
+  ASSERT_TRUE(nats_->Start()); // same port, same storage
+  for (Server* s : {&a, &b}) {
+    WaitFor([&] { return metric(*s, "weft_nats_reconnects_total") == 1; }, 15s);
+    EXPECT_EQ(metric(*s, "weft_nats_reconnects_total"), 1) << s->log();
+    EXPECT_EQ(metric(*s, "weft_nats_connected"), 1);
+  }
+  r = Admin(b, "PUT", "/v1/app", App("after\n"));
+  ASSERT_EQ(r.status, 200) << r.body << b.log();
+  EXPECT_EQ(json::parse(r.body)["version"], 2); // numbering survived
+  EXPECT_TRUE(WaitBody(a, "after\n")) << a.log();
+  EXPECT_TRUE(WaitBody(b, "after\n"));
+}
+
+TEST_F(ClusterServeTest, RestartedNodeServesItsLastVersionWithoutNats) {
+  ASSERT_TRUE(nats_->Start());
+  {
+    Server& a = StartNode("a");
+    WaitFor([&] { return Names(a).size() == 1; }, 15s);
+    Response r = Admin(a, "PUT", "/v1/app", App("remembered\n"));
+    ASSERT_EQ(r.status, 200) << r.body << a.log();
+    EXPECT_EQ(Body(a), "remembered\n");
+    ASSERT_EQ(a.Stop(SIGTERM), 0);
+  }
+  nats_->Stop();
+  Server& again = StartNode("a");
+  ASSERT_GT(again.port(), 0) << again.log();
+  EXPECT_EQ(Body(again), "remembered\n") << again.log();
+  EXPECT_EQ(Gauge(Request(again.port(), "GET", "/metrics").body,
+                  "weft_cluster_app_version"),
+            1);
+}
+
 } // namespace
