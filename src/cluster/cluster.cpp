@@ -25,6 +25,8 @@ constexpr size_t kChunkBytes = 512 * 1024;
 constexpr uint64_t kKeptVersions = 10;
 // Version folders kept on disk besides the one serving.
 constexpr size_t kKeptDirs = 3;
+// The largest archive a node reassembles (the admin API's upload limit).
+constexpr size_t kMaxArchiveBytes = 256u << 20;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -213,6 +215,12 @@ struct Node::Impl {
     }
     const size_t chunks = m["chunks"].get<size_t>();
     const size_t size = m["size"].get<size_t>();
+    if (size > kMaxArchiveBytes ||
+        chunks != (size + kChunkBytes - 1) / kChunkBytes + (size == 0)) {
+      out.missing = true;
+      out.error = "version " + std::to_string(v) + ": malformed metadata";
+      return out;
+    }
     for (size_t i = 0; i < chunks; ++i) {
       Result<nats::Bucket::Entry> c = b.Get(ChunkKey(v, i));
       if (!c || !c->found) {

@@ -62,7 +62,10 @@ AppHost::AppHost(std::unique_ptr<App> initial, Loader loader, Logger& logger)
 
 void AppHost::Attach(Metrics* metrics) {
   std::lock_guard<std::mutex> g(mu_);
-  metrics_ = metrics;
+  {
+    std::lock_guard<std::mutex> m(metrics_mu_);
+    metrics_ = metrics;
+  }
   if (!metrics_) return;
   if (std::shared_ptr<App> app = Current())
     for (auto& fn : app->functions)
@@ -133,12 +136,12 @@ bool AppHost::Check(const std::filesystem::path& manifest, std::string& error) {
 }
 
 uint64_t AppHost::RequestsTotal() const {
-  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<std::mutex> g(metrics_mu_);
   return metrics_ ? metrics_->RequestsTotal() : 0;
 }
 
 int64_t AppHost::InstancesLive() const {
-  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<std::mutex> g(metrics_mu_);
   return metrics_ ? metrics_->instances_live.Sum() : 0;
 }
 

@@ -100,6 +100,9 @@ private:
   uint64_t next_number_ = 2;
   std::atomic<uint64_t> reloads_ok_{0}, reloads_error_{0};
   std::function<std::string()> extra_metrics_;
+  // Guards metrics_ for RequestsTotal/InstancesLive, which must not wait
+  // for mu_ (held while a new version compiles). Attach takes both.
+  mutable std::mutex metrics_mu_;
 };
 
 // SHA-256 of `bytes` as 64 lower-case hex digits.
