@@ -31,9 +31,13 @@ protected:
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  std::unique_ptr<Connection> Open(const std::string& url) {
+  std::unique_ptr<Connection> Open(const std::string& url,
+                                   const std::string& user = "",
+                                   const std::string& password = "") {
     ConnectOptions o;
     o.urls = {url};
+    o.user = user;
+    o.password = password;
     o.reconnect_wait = 100ms;
     auto c = Connection::Open(
         o, [this](std::string_view, std::string_view msg, std::string_view) {
@@ -154,6 +158,33 @@ TEST_F(ClusterNatsTest, ConnectsLaterAndReconnects) {
             std::string::npos);
   EXPECT_NE(c->RenderMetrics().find("weft_nats_reconnects_total 1\n"),
             std::string::npos);
+}
+
+TEST_F(ClusterNatsTest, UserAndPassword) {
+  NatsServer server(dir_ / "nats", 0, {"--user", "weft", "--pass", "s3cret"});
+  ASSERT_TRUE(server.Start());
+  auto good = Open(server.url(), "weft", "s3cret");
+  ASSERT_TRUE(good);
+  WaitFor([&] { return good->connected(); }, 5s);
+  EXPECT_TRUE(good->connected()) << logged_;
+  EXPECT_TRUE(weft::nats::OpenBucket(*good, BucketOptions{"weft-auth"}).ok());
+  // A wrong password never connects (whether Open refuses it at once or
+  // keeps retrying).
+  ConnectOptions o;
+  o.urls = {server.url()};
+  o.user = "weft";
+  o.password = "wrong";
+  auto bad = Connection::Open(o, nullptr);
+  if (bad.ok()) {
+    std::this_thread::sleep_for(1s);
+    EXPECT_FALSE((*bad)->connected());
+  }
+  // In the URL works too.
+  auto in_url =
+      Open("nats://weft:s3cret@127.0.0.1:" + std::to_string(server.port()));
+  ASSERT_TRUE(in_url);
+  WaitFor([&] { return in_url->connected(); }, 5s);
+  EXPECT_TRUE(in_url->connected()) << logged_;
 }
 
 } // namespace

@@ -342,4 +342,12 @@ TEST_F(ClusterServeTest, RestartedNodeServesItsLastVersionWithoutNats) {
             1);
 }
 
+TEST_F(ClusterServeTest, BadClusterUrlIsUsageError) {
+  ReplaceFile(dir_ / "v.wat", WagiTextModule("x\n"));
+  Server s(dir_, kManifest, {"--cluster", "redis://localhost:6379"});
+  EXPECT_EQ(s.port(), 0);
+  EXPECT_EQ(s.exit_status(), 2);
+  EXPECT_NE(s.log().find("nats:// or tls://"), std::string::npos) << s.log();
+}
+
 } // namespace

@@ -48,8 +48,11 @@ inline void WaitFor(const std::function<bool()>& done,
 class NatsServer {
 public:
   // Storage in `dir` (kept across Stop/Start: a restart keeps the streams).
-  explicit NatsServer(fs::path dir, int port = 0)
-      : dir_(std::move(dir)), port_(port ? port : FreePort()) {}
+  // `extra`: more nats-server flags (e.g. --user/--pass).
+  explicit NatsServer(fs::path dir, int port = 0,
+                      std::vector<std::string> extra = {})
+      : dir_(std::move(dir)), port_(port ? port : FreePort()),
+        extra_(std::move(extra)) {}
   ~NatsServer() { Stop(); }
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
@@ -63,6 +66,7 @@ public:
     const std::string log = (dir_ / "nats.log").string();
     std::vector<std::string> args = {"nats-server", "-js", "-sd", store, "-a",
                                      "127.0.0.1",   "-p",  port,  "-l",  log};
+    args.insert(args.end(), extra_.begin(), extra_.end());
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());
@@ -104,6 +108,7 @@ public:
 private:
   fs::path dir_;
   int port_;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
 };
 
