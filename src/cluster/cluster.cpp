@@ -362,7 +362,13 @@ struct Node::Impl {
   void Beat() {
     std::shared_ptr<nats::Bucket> b = NodesBucket();
     if (!b) return;
-    if (!b->Put(node_key, Heartbeat().dump())) {
+    bool listening;
+    {
+      std::lock_guard<std::mutex> s(state_mu);
+      listening = !http_address.empty();
+    }
+    // Listed once it serves HTTP (the balancer may send traffic then).
+    if (listening && !b->Put(node_key, Heartbeat().dump())) {
       DropBuckets();
       return;
     }
