@@ -214,6 +214,27 @@ int main(int argc, char** argv) {
                    "--data-dir), redis://[[user]:pass@]host[:port][/db] or "
                    "nats://host:port (JetStream KV); see docs/kv.md")
       ->type_name("URL");
+  serve
+      ->add_option("--cluster", serve_args.cluster,
+                   "join a cluster through NATS JetStream (docs/cluster.md): "
+                   "comma-separated nats:// or tls:// URLs; user:password@ "
+                   "in the URL, or WEFT_NATS_USER/WEFT_NATS_PASSWORD, "
+                   "WEFT_NATS_TOKEN. Off by default")
+      ->type_name("URLS");
+  serve
+      ->add_option("--node-name", serve_args.node_name,
+                   "this node's name in the cluster (default: "
+                   "HOSTNAME-PID)")
+      ->type_name("NAME");
+  serve
+      ->add_option("--cluster-name", serve_args.cluster_name,
+                   "the cluster's name: its JetStream buckets are "
+                   "weft-NAME-nodes and weft-NAME-app (default: weft)")
+      ->type_name("NAME");
+  serve
+      ->add_option("--nats-creds", serve_args.nats_creds,
+                   "a NATS .creds file (user JWT and NKey seed)")
+      ->type_name("FILE");
 
   try {
     app.parse(argc, argv);

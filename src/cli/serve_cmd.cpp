@@ -10,6 +10,7 @@
 #include "cli/run_cmd.h"
 #include "cli/tier.h"
 #include "cli/wat.h"
+#include "cluster/cluster.h"
 #include "native/artifact.h"
 #include "platform/admin.h"
 #include "platform/app.h"
@@ -200,17 +201,56 @@ int ServeCommand(const ServeArgs& args) {
       return kExitError;
     }
   }
+  // Cluster mode: joins through NATS (in the background when it is not
+  // reachable yet; the app above serves meanwhile).
+  std::unique_ptr<cluster::Node> node;
+  if (!args.cluster.empty()) {
+    auto urls = nats::ParseUrls(args.cluster);
+    if (!urls) {
+      std::cerr << "error: weft serve: --cluster: " << urls.error().message
+                << "\n";
+      return kExitUsage;
+    }
+    cluster::ClusterOptions co;
+    co.nats.urls = std::move(*urls);
+    auto env = [](const char* name) {
+      const char* v = std::getenv(name);
+      return std::string(v ? v : "");
+    };
+    co.nats.user = env("WEFT_NATS_USER");
+    co.nats.password = env("WEFT_NATS_PASSWORD");
+    co.nats.token = env("WEFT_NATS_TOKEN");
+    co.nats.creds_file = args.nats_creds;
+    co.cluster_name = args.cluster_name;
+    co.node_name = args.node_name;
+    co.data_dir = args.data_dir;
+    node = std::make_unique<cluster::Node>(host, std::move(co), logger);
+    if (!node->Start(error)) {
+      std::cerr << "error: weft serve: --cluster: " << error << "\n";
+      return kExitError;
+    }
+    host.SetExtraMetrics([n = node.get()] { return n->RenderMetrics(); });
+    admin_options.cluster = node.get();
+    options.on_listening = [n = node.get()](const std::string& address) {
+      n->SetHttpAddress(address);
+    };
+  }
   std::unique_ptr<platform::AdminServer> admin;
   if (!args.admin_listen.empty()) {
+    const std::string admin_host = admin_options.host;
     admin = std::make_unique<platform::AdminServer>(
         host, std::move(admin_options), logger);
     if (!admin->Start(error)) {
       std::cerr << "error: weft serve: " << error << "\n";
       return kExitError;
     }
+    if (node)
+      node->SetAdminAddress(admin_host + ":" + std::to_string(admin->port()));
   }
   const int status = platform::Serve(host, options, logger);
   admin.reset();
+  host.SetExtraMetrics(nullptr);
+  node.reset();
   watcher.reset();
   return status;
 }

@@ -18,6 +18,10 @@ struct ServeArgs {
   std::string outbound_ca;    // extra CA file (PEM) for outbound https://
   std::string tier = "auto";  // interp, compiled, auto (see tier.h)
   std::string kv_backend;     // empty: SQLite in data_dir (caps/kv_backend.h)
+  std::string cluster;        // NATS URLs (comma-separated); empty: off
+  std::string node_name;      // --node-name; empty: HOSTNAME-PID
+  std::string cluster_name = "weft";
+  std::string nats_creds; // a .creds file
 };
 
 // Returns 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the app cannot

@@ -115,6 +115,33 @@ bool SecretEquals(std::string_view a, std::string_view b) {
          CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
 }
 
+bool ManifestContained(const Manifest& m, const fs::path& dir,
+                       std::string& error) {
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  auto inside = [&](const fs::path& p) {
+    fs::path c = fs::weakly_canonical(p, ec);
+    auto [r, _] = std::mismatch(root.begin(), root.end(), c.begin(), c.end());
+    return !ec && r == root.end();
+  };
+  for (const FunctionSpec& f : m.functions) {
+    if (!inside(f.module)) {
+      error = m.path.string() + ": error: function \"" + f.name +
+              "\": module " + f.module.string() +
+              " is outside the deployed archive";
+      return false;
+    }
+    for (const WasiPreopen& p : f.files)
+      if (!inside(p.host_path)) {
+        error = m.path.string() + ": error: function \"" + f.name +
+                "\": files host " + p.host_path +
+                " is outside the deployed archive";
+        return false;
+      }
+  }
+  return true;
+}
+
 bool ExtractTar(std::string_view tar, const fs::path& dir, std::string& error) {
   std::optional<std::string> long_name;
   size_t off = 0;
@@ -326,35 +353,6 @@ struct AdminServer::Impl {
     }
   }
 
-  // Every module and `files` folder of an uploaded manifest lies inside
-  // its own version folder.
-  static bool Contained(const Manifest& m, const fs::path& dir,
-                        std::string& error) {
-    std::error_code ec;
-    const fs::path root = fs::weakly_canonical(dir, ec);
-    auto inside = [&](const fs::path& p) {
-      fs::path c = fs::weakly_canonical(p, ec);
-      auto [r, _] = std::mismatch(root.begin(), root.end(), c.begin(), c.end());
-      return !ec && r == root.end();
-    };
-    for (const FunctionSpec& f : m.functions) {
-      if (!inside(f.module)) {
-        error = m.path.string() + ": error: function \"" + f.name +
-                "\": module " + f.module.string() +
-                " is outside the deployed archive";
-        return false;
-      }
-      for (const WasiPreopen& p : f.files)
-        if (!inside(p.host_path)) {
-          error = m.path.string() + ": error: function \"" + f.name +
-                  "\": files host " + p.host_path +
-                  " is outside the deployed archive";
-          return false;
-        }
-    }
-    return true;
-  }
-
   Response Deploy(const Request& req) {
     fs::path dir;
     std::string error;
@@ -372,7 +370,16 @@ struct AdminServer::Impl {
     {
       std::optional<Manifest> m = LoadManifest(manifest, error);
       if (!m) return refuse(400, error);
-      if (!Contained(*m, dir, error)) return refuse(400, error);
+      if (!ManifestContained(*m, dir, error)) return refuse(400, error);
+    }
+    if (options.cluster) {
+      // Checked here (loaded, not installed), then stored for every node;
+      // this node loads it from the cluster like the others.
+      if (!host.Check(manifest, error)) return refuse(400, error);
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      ClusterControl::Reply r = options.cluster->Deploy(req.body());
+      return Json(r.status, r.body);
     }
     if (!host.Reload(manifest, "admin", error)) return refuse(400, error);
     PruneVersions(dir);
@@ -382,6 +389,38 @@ struct AdminServer::Impl {
                       {"app", app ? app->manifest.app_name : ""},
                       {"functions", app ? app->functions.size() : 0},
                       {"directory", dir.string()}});
+  }
+
+  // The cluster's endpoints; 404 without --cluster.
+  Response Cluster(const Request& req, std::string_view path,
+                   std::string_view target) {
+    if (!options.cluster)
+      return Error(404, "not in a cluster (weft serve --cluster)");
+    const bool status = path == "/v1/cluster";
+    const http::verb want = status ? http::verb::get : http::verb::post;
+    if (req.method() != want) {
+      Response r = Error(405, "method not allowed");
+      r.set(http::field::allow, status ? "GET" : "POST");
+      return r;
+    }
+    ClusterControl::Reply reply;
+    if (status) {
+      reply = options.cluster->Status();
+    } else {
+      // ?version=N
+      const size_t q = target.find("version=");
+      uint64_t version = 0;
+      std::string_view digits =
+          q == std::string_view::npos ? "" : target.substr(q + 8);
+      digits = digits.substr(0, digits.find('&'));
+      auto [p, err] = std::from_chars(digits.data(),
+                                      digits.data() + digits.size(), version);
+      if (digits.empty() || err != std::errc() ||
+          p != digits.data() + digits.size() || version == 0)
+        return Error(400, "rollback wants ?version=N (N >= 1)");
+      reply = options.cluster->Rollback(version);
+    }
+    return Json(reply.status, reply.body);
   }
 
   Response Unauthorized() const {
@@ -402,6 +441,8 @@ struct AdminServer::Impl {
       }
       return Json(200, Functions());
     }
+    if (path == "/v1/cluster" || path == "/v1/app/rollback")
+      return Cluster(req, path, target);
     if (path == "/v1/app") {
       if (req.method() == http::verb::put || req.method() == http::verb::post)
         return Deploy(req);
@@ -507,6 +548,12 @@ AdminServer::~AdminServer() {
     });
     impl_->thread.join();
   }
+}
+
+uint16_t AdminServer::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.is_open() ? impl_->acceptor.local_endpoint(ec).port()
+                                   : 0;
 }
 
 bool AdminServer::Start(std::string& error) {

@@ -785,6 +785,8 @@ int Serve(AppHost& host, const ServeOptions& options, const Logger& logger) {
       });
   });
 
+  if (options.on_listening)
+    options.on_listening(options.host + ":" + std::to_string(port));
   logger.Log(
       "info", "listening",
       {{"address", "http://" + options.host + ":" + std::to_string(port)},

@@ -62,7 +62,10 @@ AppHost::AppHost(std::unique_ptr<App> initial, Loader loader, Logger& logger)
 
 void AppHost::Attach(Metrics* metrics) {
   std::lock_guard<std::mutex> g(mu_);
-  metrics_ = metrics;
+  {
+    std::lock_guard<std::mutex> m(metrics_mu_);
+    metrics_ = metrics;
+  }
   if (!metrics_) return;
   if (std::shared_ptr<App> app = Current())
     for (auto& fn : app->functions)
@@ -125,6 +128,23 @@ bool AppHost::Reload(const std::filesystem::path& manifest,
   return true;
 }
 
+bool AppHost::Check(const std::filesystem::path& manifest, std::string& error) {
+  error.clear();
+  std::unique_ptr<App> app = loader_(manifest, error);
+  if (!app && error.empty()) error = manifest.string() + ": error: cannot load";
+  return app != nullptr;
+}
+
+uint64_t AppHost::RequestsTotal() const {
+  std::lock_guard<std::mutex> g(metrics_mu_);
+  return metrics_ ? metrics_->RequestsTotal() : 0;
+}
+
+int64_t AppHost::InstancesLive() const {
+  std::lock_guard<std::mutex> g(metrics_mu_);
+  return metrics_ ? metrics_->instances_live.Sum() : 0;
+}
+
 void AppHost::Remove(const std::string& source) {
   std::lock_guard<std::mutex> g(mu_);
   Install(nullptr, AppVersionInfo{});
@@ -143,7 +163,8 @@ std::string AppHost::RenderMetrics() const {
          "weft_reloads_total{result=\"ok\"} " +
          std::to_string(reloads_ok_.load(std::memory_order_relaxed)) +
          "\nweft_reloads_total{result=\"error\"} " +
-         std::to_string(reloads_error_.load(std::memory_order_relaxed)) + "\n";
+         std::to_string(reloads_error_.load(std::memory_order_relaxed)) + "\n" +
+         (extra_metrics_ ? extra_metrics_() : std::string());
 }
 
 } // namespace weft::platform

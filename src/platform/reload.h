@@ -64,6 +64,11 @@ public:
   bool Reload(const std::filesystem::path& manifest, const std::string& source,
               std::string& error);
 
+  // Loads the app at `manifest` exactly as Reload would, without making it
+  // current: false with `error` set when Reload would refuse it (the
+  // cluster checks a deploy before storing it for every node).
+  bool Check(const std::filesystem::path& manifest, std::string& error);
+
   // No app: every route answers 404 until the next successful Reload.
   void Remove(const std::string& source);
 
@@ -71,8 +76,16 @@ public:
   // Remove().
   AppVersionInfo info() const;
 
-  // weft_reloads_total lines for GET /metrics.
+  // weft_reloads_total lines for GET /metrics, then extra_metrics()'s.
   std::string RenderMetrics() const;
+  // More /metrics text (the cluster's gauges); set before Serve starts.
+  void SetExtraMetrics(std::function<std::string()> render) {
+    extra_metrics_ = std::move(render);
+  }
+  // Requests served so far and guest instances running now, from the
+  // attached Metrics (0 before Serve attaches them).
+  uint64_t RequestsTotal() const;
+  int64_t InstancesLive() const;
 
 private:
   void Install(std::shared_ptr<App> app, AppVersionInfo info);
@@ -86,6 +99,10 @@ private:
   AppVersionInfo info_;
   uint64_t next_number_ = 2;
   std::atomic<uint64_t> reloads_ok_{0}, reloads_error_{0};
+  std::function<std::string()> extra_metrics_;
+  // Guards metrics_ for RequestsTotal/InstancesLive, which must not wait
+  // for mu_ (held while a new version compiles). Attach takes both.
+  mutable std::mutex metrics_mu_;
 };
 
 // SHA-256 of `bytes` as 64 lower-case hex digits.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "platform/app.h"
@@ -31,6 +32,9 @@ struct ServeOptions {
   std::chrono::milliseconds request_timeout{10000};
   // One log record per request (buffered, see Logger::Access).
   bool access_log = true;
+  // Called once the socket is bound, with "HOST:PORT" (the cluster's
+  // heartbeat advertises it).
+  std::function<void(const std::string& address)> on_listening;
 };
 
 // Serves `host`'s current app (a new version replaces it while serving,

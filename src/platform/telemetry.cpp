@@ -429,6 +429,25 @@ void Metrics::Request(size_t worker, size_t function, int status, uint64_t ns) {
   c.latency_sum_ns.fetch_add(ns, std::memory_order_relaxed);
 }
 
+uint64_t Metrics::RequestsTotal() const {
+  size_t slots;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    slots = names_.size();
+  }
+  uint64_t total = 0;
+  for (size_t f = 0; f < slots; ++f) {
+    const FunctionCounters* c = slots_[f].load(std::memory_order_acquire);
+    for (size_t w = 0; w < workers_; ++w) {
+      const StatusCounts& s = c[w].by_status;
+      for (size_t i = 0; i < kStatusSlots; ++i)
+        total += s.count[i].load(std::memory_order_relaxed);
+      total += s.other.load(std::memory_order_relaxed);
+    }
+  }
+  return total;
+}
+
 std::string Metrics::Render() const {
   std::vector<std::string> names;
   {

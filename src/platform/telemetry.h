@@ -136,6 +136,9 @@ public:
   std::atomic<int64_t> connections_open{0};
   // Prometheus text exposition format 0.0.4.
   std::string Render() const;
+  // Every request counted so far, all functions and statuses (the cluster's
+  // heartbeat derives requests/s from it).
+  uint64_t RequestsTotal() const;
 
 private:
   size_t workers_;

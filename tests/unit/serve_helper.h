@@ -12,10 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <regex>
 #include <string>
 #include <thread>
@@ -225,5 +228,52 @@ private:
   int port_ = 0;
   int exit_status_ = -1;
 };
+
+// A ustar archive of `files` (name -> content), in order of name;
+// `type` '0' (file) unless given per name in `types`.
+inline std::string Tar(const std::map<std::string, std::string>& files,
+                       const std::map<std::string, char>& types = {}) {
+  std::string out;
+  for (const auto& [name, content] : files) {
+    std::string h(512, '\0');
+    h.replace(0, std::min<size_t>(name.size(), 100), name.substr(0, 100));
+    auto octal = [&](size_t at, size_t width, uint64_t v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%0*llo", static_cast<int>(width - 1),
+                    static_cast<unsigned long long>(v));
+      h.replace(at, width - 1, buf);
+    };
+    octal(100, 8, 0644);
+    octal(108, 8, 0);
+    octal(116, 8, 0);
+    octal(124, 12, content.size());
+    octal(136, 12, 0);
+    auto t = types.find(name);
+    h[156] = t == types.end() ? '0' : t->second;
+    h.replace(257, 6, std::string("ustar\0", 6));
+    h.replace(263, 2, "00");
+    h.replace(148, 8, "        ");
+    unsigned sum = 0;
+    for (unsigned char c : h)
+      sum += c;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%06o", sum);
+    h.replace(148, 7, std::string(buf, 6) + '\0');
+    out += h + content + std::string((512 - content.size() % 512) % 512, '\0');
+  }
+  return out + std::string(1024, '\0');
+}
+
+// The admin port from the "admin listening" line.
+inline int AdminPort(const Server& s) {
+  std::smatch m;
+  std::string log = s.log();
+  if (!std::regex_search(
+          log, m,
+          std::regex(
+              R"re("address":"127\.0\.0\.1:(\d+)","level":"info","msg":"admin listening")re")))
+    return 0;
+  return std::stoi(m[1].str());
+}
 
 } // namespace weft_serve_test
