@@ -548,3 +548,37 @@ TEST(WasiP2Io, AWriteToAPipeWithoutReaderIsClosedNotSigpipe) {
 
 } // namespace
 } // namespace weft_test
+
+namespace weft_test {
+namespace {
+
+TEST(WasiP2Io, ResetFreesEverythingAndRefillsTheLimits) {
+  WasiP2Options o;
+  o.config.memory_stdio = true;
+  o.config.stdout_limit = 4;
+  P2Host h(o);
+  *h.ctx().MemoryStdio(0) = "first";
+  Val in = h.Ok("wasi:cli/stdin#get-stdin", {});
+  h.Ok(kRead, {Borrow(in), Val::U64(2)});
+  Val out = h.Ok("wasi:cli/stdout#get-stdout", {});
+  EXPECT_FALSE(IsOk(h.Ok(kWrite, {Borrow(out), Val::Bytes("too long")})));
+  EXPECT_TRUE(h.ctx().OutputLimitReached(1));
+  EXPECT_EQ(h.ctx().live(), 3u); // stdin, stdout, the write's error
+
+  h.ctx().Reset();
+  EXPECT_EQ(h.ctx().live(), 0u);
+  EXPECT_FALSE(h.ctx().OutputLimitReached(1));
+  EXPECT_EQ(*h.ctx().MemoryStdio(0), "");
+  EXPECT_EQ(*h.ctx().MemoryStdio(1), "");
+  // The old reps are gone; new ones work from a clean slate.
+  EXPECT_TRUE(h.Call(kWrite, {Borrow(out), Val::Bytes("x")}).trap);
+  *h.ctx().MemoryStdio(0) = "second";
+  in = h.Ok("wasi:cli/stdin#get-stdin", {});
+  EXPECT_EQ(Payload(h.Ok(kRead, {Borrow(in), Val::U64(100)})).s, "second");
+  out = h.Ok("wasi:cli/stdout#get-stdout", {});
+  EXPECT_TRUE(IsOk(h.Ok(kWrite, {Borrow(out), Val::Bytes("okay")})));
+  EXPECT_EQ(*h.ctx().MemoryStdio(1), "okay");
+}
+
+} // namespace
+} // namespace weft_test
