@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 
 #include "component/abi.h"
+#include "fs_helpers.h"
 #include "wasip2_helpers.h"
 #include "wat_helper.h"
 
@@ -26,6 +28,13 @@ protected:
     weft::wasip2::WasiP2Options o;
     o.config.memory_stdio = true;
     o.config.args = {"prog", "first", "second arg"};
+    char tmpl[] = "/tmp/weft_p2abi_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ / "root" / "a");
+    WriteFile(dir_ / "root" / "in.txt", "file contents");
+    WriteFile(dir_ / "secret.txt", "SECRET");
+    o.config.preopens = {{(dir_ / "root").string(), "/data", true}};
     auto ctx = weft::wasip2::WasiP2Context::Create(o);
     ASSERT_TRUE(ctx.ok());
     ctx_ = *ctx;
@@ -50,6 +59,8 @@ protected:
       rts_[i] = rt.get();
     }
   }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // The core function a component would import for `fn` of `iface`.
   weft::FuncInst* Lower(const std::string& iface, const std::string& fn) {
@@ -105,6 +116,7 @@ protected:
   std::vector<std::shared_ptr<Site>> sites_;
   weft::MemoryInst* memory_ = nullptr;
   weft::FuncInst* realloc_ = nullptr;
+  std::filesystem::path dir_;
 };
 
 TEST_F(WasiP2Abi, AGuestPrintsThroughLoweredImportsAndReadsItsArguments) {
@@ -179,6 +191,81 @@ TEST_F(WasiP2Abi, AGuestPrintsThroughLoweredImportsAndReadsItsArguments) {
   };
   EXPECT_EQ(str(0), "prog");
   EXPECT_EQ(str(2), "second arg");
+}
+
+TEST_F(WasiP2Abi, AGuestOpensAndReadsAFileButCannotEscape) {
+  std::vector<weft::Extern> imports = {
+      {weft::ExternKind::Func,
+       Lower("wasi:filesystem/preopens@0.2.0", "get-directories")},
+      {weft::ExternKind::Func,
+       Lower("wasi:filesystem/types@0.2.0", "[method]descriptor.open-at")},
+      {weft::ExternKind::Func,
+       Lower("wasi:filesystem/types@0.2.0", "[method]descriptor.read")},
+  };
+  weft::Instance* m = weft::test::Instantiate(store_, R"((module
+    (import "wasi" "dirs" (func $dirs (param i32)))
+    (import "wasi" "open" (func $open (param i32 i32 i32 i32 i32 i32 i32)))
+    (import "wasi" "read" (func $read (param i32 i64 i64 i32)))
+    (memory (export "mem") 1)
+    (global $bump (mut i32) (i32.const 4096))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $bump))
+      (global.set $bump (i32.add (global.get $bump) (local.get 3)))
+      (local.get $p))
+    (func (export "dirs") (call $dirs (i32.const 200)))
+    ;; open-at(dir, symlink-follow, path, no open-flags, read) -> at 300
+    (func (export "open") (param $d i32) (param $p i32) (param $n i32)
+      (call $open (local.get $d) (i32.const 1) (local.get $p) (local.get $n)
+                  (i32.const 0) (i32.const 1) (i32.const 300)))
+    (func (export "read") (param $f i32)
+      (call $read (local.get $f) (i64.const 100) (i64.const 0)
+                  (i32.const 400))))
+  )",
+                                              imports);
+  ASSERT_NE(m, nullptr);
+  memory_ = m->GetExport("mem")->memory();
+  realloc_ = m->GetExport("realloc")->func();
+  uint8_t* mem = memory_->data();
+  auto u32 = [&](uint32_t at) {
+    uint32_t v;
+    std::memcpy(&v, mem + at, 4);
+    return v;
+  };
+  auto open = [&](const std::string& path) {
+    std::memcpy(mem + 1000, path.data(), path.size());
+    const weft::Value a[] = {
+        weft::Value::I32(u32(u32(200))), weft::Value::I32(1000),
+        weft::Value::I32(static_cast<uint32_t>(path.size()))};
+    weft::CallResult r = store_.Call(m->GetExport("open")->func(), a);
+    EXPECT_FALSE(r.trap) << r.trap->message;
+    return std::make_pair(mem[300], u32(304)); // discriminant, payload
+  };
+
+  ASSERT_FALSE(store_.Call(m->GetExport("dirs")->func(), {}).trap);
+  ASSERT_EQ(u32(204), 1u); // one preopen
+  const uint32_t entry = u32(200);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(mem + u32(entry + 4)),
+                        u32(entry + 8)),
+            "/data");
+
+  auto [ok, file] = open("in.txt");
+  ASSERT_EQ(ok, 0u);
+  const weft::Value f = weft::Value::I32(file);
+  ASSERT_FALSE(
+      store_.Call(m->GetExport("read")->func(), std::span(&f, 1)).trap);
+  ASSERT_EQ(mem[400], 0u); // ok
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(mem + u32(404)), u32(408)),
+            "file contents");
+  EXPECT_EQ(mem[412], 1u); // end of file
+
+  for (const char* escape : {"../secret.txt", "/etc/passwd", "a/../../x"}) {
+    auto [disc, code] = open(escape);
+    EXPECT_EQ(disc, 1u) << escape;
+    EXPECT_EQ(code & 0xff,
+              static_cast<uint32_t>(weft::wasip2::FsError::kNotPermitted))
+        << escape;
+  }
 }
 
 } // namespace
