@@ -53,6 +53,15 @@ bool SameVersion(const std::optional<SemVer>& a,
          a->pre == b->pre;
 }
 
+// Names are unique without regard to case (WIT, and the component
+// model's rule for labels and export names).
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 // One name of an interface's (or world's) type namespace.
 struct Entry {
   const AstItem* item = nullptr;
@@ -389,31 +398,31 @@ private:
 
   // Enters every type name of `items` into the scope's namespace.
   Result<bool> Declare(Scope& scope, const std::vector<const AstItem*>& items) {
-    std::set<std::string, std::less<>> funcs;
-    auto add = [&](const std::string& name, Pos pos, Entry e) -> Result<bool> {
-      if (scope.by_name.count(name) || funcs.count(name))
+    std::set<std::string, std::less<>> lowered;
+    auto unique = [&](const std::string& name, Pos pos) -> Result<bool> {
+      if (!lowered.insert(Lower(name)).second)
         return Err(scope.file, pos, "`" + name + "` is defined more than once");
-      scope.by_name.emplace(name, scope.entries.size());
-      scope.entries.push_back(e);
       return true;
     };
     for (const AstItem* item : items) {
       if (item->kind == AstItem::Kind::Use) {
         for (const auto& n : item->names) {
+          const std::string& name = n.as.empty() ? n.name : n.as;
+          WEFT_TRY(unique(name, n.pos));
           Entry e;
           e.item = item;
           e.use = &n;
-          WEFT_TRY(add(n.as.empty() ? n.name : n.as, n.pos, e));
+          scope.by_name.emplace(name, scope.entries.size());
+          scope.entries.push_back(e);
         }
       } else if (item->kind == AstItem::Kind::Func) {
-        if (scope.by_name.count(item->name) || funcs.count(item->name))
-          return Err(scope.file, item->pos,
-                     "`" + item->name + "` is defined more than once");
-        funcs.insert(item->name);
+        WEFT_TRY(unique(item->name, item->pos));
       } else {
+        WEFT_TRY(unique(item->name, item->pos));
         Entry e;
         e.item = item;
-        WEFT_TRY(add(item->name, item->pos, e));
+        scope.by_name.emplace(item->name, scope.entries.size());
+        scope.entries.push_back(e);
       }
     }
     return true;
@@ -487,7 +496,7 @@ private:
                    "record `" + item.name + "` has no fields");
       std::set<std::string, std::less<>> seen;
       for (const auto& f : item.fields) {
-        if (!seen.insert(f.name).second)
+        if (!seen.insert(Lower(f.name)).second)
           return Err(scope.file, f.pos, "duplicate field `" + f.name + "`");
         auto t = ResolveTy(scope, f.type);
         if (!t.ok()) return t.error();
@@ -504,7 +513,7 @@ private:
                    "variant `" + item.name + "` has no cases");
       std::set<std::string, std::less<>> seen;
       for (const auto& c : item.cases) {
-        if (!seen.insert(c.name).second)
+        if (!seen.insert(Lower(c.name)).second)
           return Err(scope.file, c.pos, "duplicate case `" + c.name + "`");
         Case k{c.name, std::nullopt};
         if (c.type) {
@@ -531,7 +540,7 @@ private:
                    "flags `" + item.name + "` has more than 32 flags");
       std::set<std::string, std::less<>> seen;
       for (const auto& c : item.cases) {
-        if (!seen.insert(c.name).second)
+        if (!seen.insert(Lower(c.name)).second)
           return Err(scope.file, c.pos,
                      std::string("duplicate ") + (flags ? "flag" : "case") +
                          " `" + c.name + "`");
@@ -705,11 +714,11 @@ private:
     ft.async = f.async;
     std::set<std::string, std::less<>> seen;
     if (self) {
-      seen.insert(self->name);
+      seen.insert(Lower(self->name));
       ft.params.push_back(*self);
     }
     for (const auto& p : f.params) {
-      if (!seen.insert(p.name).second)
+      if (!seen.insert(Lower(p.name)).second)
         return Err(scope.file, p.pos, "duplicate parameter `" + p.name + "`");
       auto t = ResolveTy(scope, p.type);
       if (!t.ok()) return t.error();
@@ -772,7 +781,7 @@ private:
         break;
       }
       if (!f.ok()) return f.error();
-      if (!names.insert(name).second)
+      if (!names.insert(Lower(name)).second)
         return Err(scope.file, m.pos,
                    "`" + m.name + "` is defined more than once in resource `" +
                        item.name + "`");
@@ -818,7 +827,7 @@ private:
                        uint32_t file, Pos pos, bool from_include) {
     auto& names = is_import ? b.import_names : b.export_names;
     auto& list = is_import ? b.imports : b.exports;
-    if (names.count(item.name)) {
+    if (names.count(Lower(item.name))) {
       // An interface named by its package path is one import, however
       // often it is listed (WIT's de-duplication).
       bool iface_name = item.name.find(':') != std::string::npos;
@@ -830,7 +839,7 @@ private:
                                      "{ a as b }`)"
                                    : ""));
     }
-    names.insert(item.name);
+    names.insert(Lower(item.name));
     list.push_back(std::move(item));
     return true;
   }
@@ -971,7 +980,7 @@ private:
     for (const WorldItem& wi : b.exports) {
       if (wi.kind != WorldItem::Kind::Interface) continue;
       for (uint32_t d : st_.interfaces[wi.index].uses)
-        if (!b.export_names.count(QualifiedName(d))) dep(d);
+        if (!b.export_names.count(Lower(QualifiedName(d)))) dep(d);
     }
     World& world = st_.worlds[idx];
     world.imports = std::move(imports);
