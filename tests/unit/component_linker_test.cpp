@@ -593,6 +593,43 @@ TEST_P(DirectTest, RunsOnHostFunctionsDefinedHere) {
 INSTANTIATE_TEST_SUITE_P(Tiers, DirectTest,
                          ::testing::Values(Tier::Interp, Tier::Compiled));
 
+// ------------------------------------------------------------ nested.wat
+
+class NestedTest : public LinkerTest {};
+
+TEST_P(NestedTest, ALoweredImportCallsAnotherComponentsLift) {
+  auto c = Load("nested.component.wasm");
+  ASSERT_TRUE(c);
+  HostLinker host;
+  EXPECT_FALSE(CheckImports(*c, host)); // it imports nothing
+  auto r = Instantiate(c, host);
+  ASSERT_FALSE(r.link_error) << r.link_error->Describe();
+  auto run = r.instance->FindFunc("run");
+  ASSERT_TRUE(run);
+  std::vector<Val> results;
+  auto t = r.instance->Call(*run, std::vector<Val>{Val::U32(5)}, results);
+  ASSERT_FALSE(t) << t->message;
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].u, 5u * 4 + 'A');
+  // The callee's lift, exported again at the top.
+  auto upper = r.instance->FindFunc("upper");
+  ASSERT_TRUE(upper);
+  t = r.instance->Call(*upper, std::vector<Val>{Val::Str("xyz")}, results);
+  ASSERT_FALSE(t) << t->message;
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].s, "XYZ");
+  // A second instance in the same store is independent of the first.
+  auto r2 = Instantiate(c, host);
+  ASSERT_FALSE(r2.link_error) << r2.link_error->Describe();
+  auto run2 = r2.instance->FindFunc("run");
+  t = r2.instance->Call(*run2, std::vector<Val>{Val::U32(1)}, results);
+  ASSERT_FALSE(t) << t->message;
+  EXPECT_EQ(results[0].u, 4u + 'A');
+}
+
+INSTANTIATE_TEST_SUITE_P(Tiers, NestedTest,
+                         ::testing::Values(Tier::Interp, Tier::Compiled));
+
 // ------------------------------------------------ on the WASI 0.2 host
 
 // Runs `jco run` (the reference host) on a fixture; its stdout and exit
