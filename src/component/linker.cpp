@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 
 #include "component/abi.h"
@@ -155,6 +156,7 @@ private:
   std::deque<Site> sites_;
   std::map<uint32_t, ResourceType*> host_resources_;
   std::vector<ExportedFunc> funcs_;
+  std::unordered_set<const void*> handles_; // funcs_' handles
   bool poisoned_ = false;
 };
 
@@ -691,6 +693,7 @@ void Linked::CollectFuncs(const std::string& prefix, const RtInstance& inst) {
     std::string full = prefix.empty() ? name : prefix + "#" + name;
     if (e.sort == Sort::Func && e.func) {
       funcs_.push_back({full, e.func->types, e.func->type, e.func});
+      handles_.insert(e.func);
     } else if (e.sort == Sort::Instance && e.instance) {
       CollectFuncs(full, *e.instance);
     }

@@ -627,6 +627,74 @@ TEST_P(NestedTest, ALoweredImportCallsAnotherComponentsLift) {
   EXPECT_EQ(results[0].u, 4u + 'A');
 }
 
+// `jco parse` of component text, validated; null (and a failure) on error.
+std::shared_ptr<const ValidatedComponent> FromWat(const std::string& wat) {
+  static int n = 0;
+  fs::path base =
+      fs::temp_directory_path() /
+      ("weft-linker-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+  fs::path in = base.string() + ".wat", out = base.string() + ".wasm";
+  {
+    std::ofstream f(in);
+    f << wat;
+  }
+  std::string cmd = "'" + std::string(WEFT_NODE) + "' '" + WEFT_JCO_JS +
+                    "' parse '" + in.string() + "' -o '" + out.string() +
+                    "' >/dev/null 2>&1";
+  int rc = std::system(cmd.c_str());
+  EXPECT_EQ(rc, 0) << "jco parse failed:\n" << wat;
+  std::vector<uint8_t> bytes = ReadBytes(out);
+  fs::remove(in);
+  fs::remove(out);
+  auto d = DecodeComponent(bytes);
+  EXPECT_TRUE(d.ok()) << d.error().Describe();
+  if (!d) return nullptr;
+  auto v = ValidateComponent(*d);
+  EXPECT_TRUE(v.ok()) << v.error().Describe();
+  if (!v) return nullptr;
+  return *v;
+}
+
+TEST_P(NestedTest, ATrapInACoreStartFunctionIsReported) {
+  auto c = FromWat(R"((component
+    (core module $m (func $s unreachable) (start $s))
+    (core instance (instantiate $m))))");
+  ASSERT_TRUE(c);
+  HostLinker host;
+  auto r = Instantiate(c, host);
+  EXPECT_FALSE(r.link_error);
+  EXPECT_FALSE(r.instance);
+  ASSERT_TRUE(r.trap);
+  EXPECT_EQ(r.trap->kind, TrapKind::Unreachable);
+}
+
+TEST_P(NestedTest, ACoreModuleTheTierRefusesIsALinkError) {
+  // Valid, so the validator accepts it; the compile function refuses it
+  // (as a tier would a module it cannot compile).
+  auto c = FromWat(R"((component (core module $m (func (export "f")))
+    (core instance (instantiate $m))))");
+  ASSERT_TRUE(c);
+  HostLinker host;
+  CompileCoreFn refuse = [](std::span<const uint8_t>)
+      -> Result<std::shared_ptr<const CompiledModule>> {
+    return Error{"not today", kNoOffset, ""};
+  };
+  auto r = InstantiateComponent(store_, c, host, data_, refuse);
+  ASSERT_TRUE(r.link_error);
+  EXPECT_EQ(r.link_error->message, "core module 0: not today");
+}
+
+TEST_P(NestedTest, AFunctionImportOfTheRootIsRefusedClearly) {
+  auto c = FromWat(R"((component (import "f" (func))))");
+  ASSERT_TRUE(c);
+  HostLinker host;
+  auto e = CheckImports(*c, host);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message,
+            "import `f`: a function import; the host provides interfaces "
+            "(instances) only");
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, NestedTest,
                          ::testing::Values(Tier::Interp, Tier::Compiled));
 
