@@ -627,6 +627,28 @@ TEST_P(NestedTest, ALoweredImportCallsAnotherComponentsLift) {
   EXPECT_EQ(results[0].u, 4u + 'A');
 }
 
+TEST_P(NestedTest, AResourceDefinedByOneComponentIsUsedAndDroppedByAnother) {
+  auto c = Load("resources.component.wasm");
+  ASSERT_TRUE(c);
+  HostLinker host;
+  auto r = Instantiate(c, host);
+  ASSERT_FALSE(r.link_error) << r.link_error->Describe();
+  std::vector<Val> results;
+  auto run = r.instance->FindFunc("run");
+  ASSERT_TRUE(run);
+  auto t = r.instance->Call(*run, {}, results);
+  ASSERT_FALSE(t) << t->message;
+  ASSERT_EQ(results.size(), 1u);
+  // get(7) = 70, one live before the drop, none after: the destructor in
+  // the defining component ran when the other dropped its handle.
+  EXPECT_EQ(results[0].u, 1070u);
+  auto live = r.instance->FindFunc("live");
+  ASSERT_TRUE(live);
+  t = r.instance->Call(*live, {}, results);
+  ASSERT_FALSE(t) << t->message;
+  EXPECT_EQ(results[0].u, 0u);
+}
+
 // `jco parse` of component text, validated; null (and a failure) on error.
 std::shared_ptr<const ValidatedComponent> FromWat(const std::string& wat) {
   static int n = 0;
