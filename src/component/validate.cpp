@@ -1564,6 +1564,13 @@ bool Validator::InstanceDefinition(const InstanceDef& in, uint64_t offset,
       result.exports.push_back({e.name.name, t});
     }
   }
+  // A defined resource is known by the first name it is exported under.
+  for (const NamedExtern& e : result.exports) {
+    if (e.type.kind == ExternType::Kind::Type && e.type.resource &&
+        arena_.resources[e.type.id].name.empty()) {
+      arena_.resources[e.type.id].name = e.name;
+    }
+  }
   arena_.instances.push_back(std::move(result));
   uint32_t id = static_cast<uint32_t>(arena_.instances.size() - 1);
   Top().instances.push_back(id);

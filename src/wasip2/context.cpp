@@ -335,6 +335,8 @@ const char* FsErrorName(FsError e) {
       "text-file-busy",
       "cross-device",
   };
+  static_assert(std::size(kNames) ==
+                static_cast<size_t>(FsError::kCrossDevice) + 1);
   const auto i = static_cast<size_t>(e);
   return i < std::size(kNames) ? kNames[i] : "io";
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "wasi/host_write.h"
 #include "wasip2/context.h"
 #include "wasip2/stdio.h"
 
@@ -29,8 +30,8 @@ Failure Interrupted() {
   return Failure::Trapped(Trap::Of(TrapKind::Interrupted));
 }
 
-// 1: ready, 0: not yet, -1: error (treated as ready: the next operation
-// reports it).
+// Whether `events` (or an error, which the next operation reports) is
+// there now.
 bool FdReady(int fd, short events) {
   struct pollfd p = {fd, events, 0};
   return ::poll(&p, 1, 0) != 0;
@@ -304,7 +305,8 @@ Outcome<Unit> WasiP2Context::WriteAll(const Store* store, OutputStreamObj& s,
         }
         take = std::min(take, kPipeChunk);
       }
-      ssize_t n = ::write(sink.fd.get(), data.data(), take);
+      struct iovec iov = {const_cast<char*>(data.data()), take};
+      ssize_t n = wasi::WritevNoSigpipe(sink.fd.get(), &iov, 1, pipe);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n < 0 && errno == EPIPE) {
         s.closed = true;

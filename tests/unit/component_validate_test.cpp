@@ -3,6 +3,7 @@
 // needs; every kind of invalid component is refused with its error.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -188,12 +189,16 @@ TEST(ComponentValidate, NestedInstantiationBindsResources) {
 }
 
 TEST(ComponentValidate, FuzzSeedsValidate) {
-  for (const char* seed :
-       {"every_section.wasm", "lift_string.wasm", "nested_resource.wasm"}) {
-    auto r = DecodeAndValidate(
-        ReadBytes(std::string(WEFT_FUZZ_DIR) + "/component_seeds/" + seed));
-    EXPECT_TRUE(r.ok()) << seed << ": " << r.error().Describe();
+  // The seeds of fuzz/component_fuzz.cpp are valid components, so the
+  // fuzzer starts from inputs that reach deep into validation.
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::string(WEFT_FUZZ_DIR) + "/component_seeds")) {
+    auto r = DecodeAndValidate(ReadBytes(e.path()));
+    EXPECT_TRUE(r.ok()) << e.path() << ": " << r.error().Describe();
+    ++n;
   }
+  EXPECT_GE(n, 4u);
 }
 
 struct Invalid {
@@ -561,6 +566,73 @@ TEST(ComponentValidate, QuadraticWorkIsRefused) {
   auto ok =
       DecodeAndValidate(Cat({Preamble(), Section(7, type), Section(10, few)}));
   EXPECT_TRUE(ok.ok()) << ok.error().Describe();
+}
+
+} // namespace
+} // namespace weft::component
+
+namespace weft::component {
+namespace {
+
+TEST(ComponentValidate, CanonicalAbiLibraryWithAResourceValidates) {
+  const std::vector<uint8_t>& bytes = LibComponent();
+  ASSERT_FALSE(bytes.empty());
+  auto r = DecodeAndValidate(bytes);
+  ASSERT_TRUE(r.ok()) << r.error().Describe();
+  const ValidatedComponent& v = *r.value();
+  const NamedExtern* host = Find(v.type().imports, "weft:test/host@0.1.0");
+  ASSERT_NE(host, nullptr);
+  const NamedExtern* api = Find(v.type().exports, "weft:test/api@0.1.0");
+  ASSERT_NE(api, nullptr);
+  ASSERT_EQ(api->type.kind, ExternType::Kind::Instance);
+  const InstanceType& it = v.types.instances[api->type.id];
+  const NamedExtern* counter = Find(it.exports, "counter");
+  ASSERT_NE(counter, nullptr);
+  ASSERT_TRUE(counter->type.resource);
+  // The exported resource is the one the root component defines (through
+  // the nested component wit-component wraps exports in).
+  const ResourceDecl& res = v.types.resources[counter->type.id];
+  EXPECT_TRUE(res.defined);
+  EXPECT_EQ(res.scope, 0u);
+  EXPECT_TRUE(res.dtor.has_value());
+  const NamedExtern* ctor = Find(it.exports, "[constructor]counter");
+  ASSERT_NE(ctor, nullptr);
+  const FuncType& cf = v.types.funcs[ctor->type.id];
+  ASSERT_EQ(cf.results.size(), 1u);
+  EXPECT_EQ(v.types.vals[cf.results[0]].kind, ValKind::Own);
+  EXPECT_EQ(v.types.vals[cf.results[0]].resource, counter->type.id);
+  const NamedExtern* inc = Find(it.exports, "[method]counter.inc");
+  ASSERT_NE(inc, nullptr);
+  EXPECT_EQ(FuncTypeToString(v.types, v.types.funcs[inc->type.id]),
+            "func(self: borrow<counter>, by: u32) -> u32");
+  // Lifts carry the flattened core type: `many` spills its 17 params to a
+  // pointer and its tuple result to a return pointer; `maybe` takes
+  // option<string> as 3 flat values.
+  const Scope& root = v.scopes[0];
+  bool saw_many = false, saw_maybe = false, saw_new = false;
+  for (size_t i = 0; i < root.defs.size(); ++i) {
+    const Definition& d = root.component->definitions[i];
+    if (d.kind != Definition::Kind::Canon) continue;
+    const DefInfo& info = root.defs[i];
+    if (d.canon.kind == CanonDef::Kind::ResourceNew) {
+      saw_new = true;
+      EXPECT_EQ(info.resource, counter->type.id);
+    }
+    if (d.canon.kind != CanonDef::Kind::Lift) continue;
+    const FuncType& ft = v.types.funcs[info.func_type];
+    if (ft.params.size() == 17) {
+      saw_many = true;
+      EXPECT_EQ(info.core_type.ToString(), "(i32) -> (i32)");
+    }
+    if (ft.params.size() == 1 &&
+        v.types.vals[ft.params[0].type].kind == ValKind::Option) {
+      saw_maybe = true;
+      EXPECT_EQ(info.core_type.ToString(), "(i32, i32, i32) -> (i32)");
+    }
+  }
+  EXPECT_TRUE(saw_many);
+  EXPECT_TRUE(saw_maybe);
+  EXPECT_TRUE(saw_new);
 }
 
 } // namespace

@@ -155,6 +155,99 @@ inline const char* kEverySectionWat = R"WAT((component
 )
 )WAT";
 
+// A library component written against the canonical ABI (no libc, no
+// adapter): C with import/export names, `jco embed` with a WIT world, then
+// `jco new`. It imports an interface, exports one with a resource
+// (constructor, methods, destructor), strings, options, results and a
+// function whose 17 parameters spill to memory. Built once per process.
+inline const char* kLibWit = R"WIT(package weft:test@0.1.0;
+
+interface host {
+  record point { x: s32, y: s32 }
+  variant shape { circle(u32), poly(list<point>), none }
+  log: func(msg: string);
+  sum: func(xs: list<u32>) -> u64;
+}
+
+interface api {
+  resource counter {
+    constructor(start: u32);
+    inc: func(by: u32) -> u32;
+    name: func() -> string;
+  }
+  greet: func(name: string) -> string;
+  many: func(a: u8, b: s16, c: u32, d: u64, e: f32, f: f64, g: char, h: bool, i: u32, j: u32, k: u32, l: u32, m: u32, n: u32, o: u32, p: u32, q: u32) -> tuple<u32, u32>;
+  maybe: func(x: option<string>) -> result<u32, string>;
+}
+
+world lib {
+  import host;
+  export api;
+}
+)WIT";
+inline const char* kLibC = R"C(#include <stdint.h>
+#include <stddef.h>
+__attribute__((import_module("weft:test/host@0.1.0"), import_name("log"))) void host_log(const char*, size_t);
+__attribute__((import_module("weft:test/host@0.1.0"), import_name("sum"))) int64_t host_sum(const uint32_t*, size_t);
+__attribute__((import_module("[export]weft:test/api@0.1.0"), import_name("[resource-new]counter"))) int32_t counter_new(int32_t);
+__attribute__((import_module("[export]weft:test/api@0.1.0"), import_name("[resource-rep]counter"))) int32_t counter_rep(int32_t);
+__attribute__((import_module("[export]weft:test/api@0.1.0"), import_name("[resource-drop]counter"))) void counter_drop(int32_t);
+static char heap[65536]; static size_t top;
+__attribute__((export_name("cabi_realloc"))) void* cabi_realloc(void* p, size_t o, size_t a, size_t n) { top = (top + a - 1) & ~(a - 1); void* r = heap + top; top += n; return r; }
+static uint32_t counters[64]; static int ncounters;
+__attribute__((export_name("weft:test/api@0.1.0#[constructor]counter"))) int32_t ctor(uint32_t start) { counters[ncounters] = start; return counter_new(ncounters++); }
+__attribute__((export_name("weft:test/api@0.1.0#[method]counter.inc"))) uint32_t inc(int32_t self, uint32_t by) { return counters[self] += by; }
+static uint32_t ret[4];
+__attribute__((export_name("weft:test/api@0.1.0#[method]counter.name"))) uint32_t* name(int32_t self) { ret[0] = (uint32_t)(uintptr_t)"ctr"; ret[1] = 3; return ret; }
+__attribute__((export_name("weft:test/api@0.1.0#[dtor]counter"))) void dtor(int32_t rep) {}
+__attribute__((export_name("weft:test/api@0.1.0#greet"))) uint32_t* greet(const char* p, size_t n) { host_log(p, n); ret[0] = (uint32_t)(uintptr_t)p; ret[1] = n; return ret; }
+__attribute__((export_name("weft:test/api@0.1.0#many"))) uint32_t* many(uint32_t* args) { ret[0] = args[0]; ret[1] = args[1]; return ret; }
+__attribute__((export_name("weft:test/api@0.1.0#maybe"))) uint32_t* maybe(int is, const char* p, size_t n) { ret[0] = 0; ret[1] = n; return ret; }
+)C";
+
+inline const std::vector<uint8_t>& LibComponent() {
+  static const std::vector<uint8_t> bytes = [] {
+    std::filesystem::path dir = ScratchDir() / "lib";
+    std::filesystem::create_directories(dir / "wit");
+    std::string nm = WEFT_JCO;
+    nm = nm.substr(0, nm.size() - std::string("/.bin/jco").size());
+    {
+      std::ofstream(dir / "wit" / "world.wit") << kLibWit;
+      std::ofstream(dir / "lib.c") << kLibC;
+      // jco runs its wasm tools with no preopened directories, so `embed
+      // --wit DIR` sees no files; preopen "/" for every copy of the shim
+      // (see COMPONENT-TOOLCHAIN.md).
+      std::ofstream pre(dir / "preopen.mjs");
+      for (const char* shim :
+           {"/@bytecodealliance/preview2-shim",
+            "/@bytecodealliance/jco/node_modules/@bytecodealliance/"
+            "preview2-shim",
+            "/@bytecodealliance/jco-transpile/node_modules/"
+            "@bytecodealliance/preview2-shim"}) {
+        std::string f = nm + shim + "/dist/nodejs/filesystem.js";
+        if (!std::filesystem::exists(f)) continue;
+        pre << "{ const m = await import('" << f
+            << "'); if (m._setPreopens) m._setPreopens({'/': '/'}); }\n";
+      }
+    }
+    std::string d = "'" + dir.string() + "/";
+    std::string cmd = "clang-19 --target=wasm32-unknown-unknown -O2 -nostdlib "
+                      "-Wl,--no-entry " +
+                      d + "lib.c' -o " + d + "core.wasm' && node --import " +
+                      d + "preopen.mjs' '" + nm +
+                      "/@bytecodealliance/jco/dist/jco.js' embed --wit " + d +
+                      "wit' " + d + "core.wasm' -o " + d + "embed.wasm' && '" +
+                      WEFT_JCO + "' new " + d + "embed.wasm' -o " + d +
+                      "lib.component.wasm' >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) {
+      ADD_FAILURE() << "building lib.component.wasm failed: " << cmd;
+      return std::vector<uint8_t>{};
+    }
+    return ReadBytes(dir / "lib.component.wasm");
+  }();
+  return bytes;
+}
+
 // Hand-made bytes.
 inline std::vector<uint8_t> Leb(uint64_t v) {
   std::vector<uint8_t> out;

@@ -447,3 +447,104 @@ TEST(WasiP2Io, AGuestCannotHoldMoreThanMaxResources) {
 
 } // namespace
 } // namespace weft_test
+
+namespace weft_test {
+namespace {
+
+TEST(WasiP2Io, AWriteToAFullPipeWaitsAndHonoursInterrupt) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  WasiP2Options o;
+  o.config.stdout_fd = p[1];
+  P2Host h(o);
+  // Fill the pipe from our side, without blocking.
+  int fl = ::fcntl(p[1], F_GETFL);
+  ::fcntl(p[1], F_SETFL, fl | O_NONBLOCK);
+  const std::string chunk(4096, 'x');
+  while (::write(p[1], chunk.data(), chunk.size()) > 0) {
+  }
+  ::fcntl(p[1], F_SETFL, fl);
+  Val out = h.Ok("wasi:cli/stdout#get-stdout", {});
+  Val sub = h.Ok(kStreams + "[method]output-stream.subscribe", {Borrow(out)});
+  EXPECT_EQ(h.Ok(kReady, {Borrow(sub)}).u, 0u);
+  const auto start = Clock::now();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    h.store().Interrupt();
+  });
+  P2Result r = h.Call(kBlockingWrite, {Borrow(out), Val::Bytes("more")});
+  stopper.join();
+  ASSERT_TRUE(r.trap);
+  EXPECT_EQ(r.trap->kind, TrapKind::Interrupted);
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(40));
+  // Once drained, the stream is writable again.
+  ReadFdAvailable(p[0]);
+  EXPECT_EQ(h.Ok(kReady, {Borrow(sub)}).u, 1u);
+  ::close(p[0]);
+  ::close(p[1]);
+}
+
+// A hostile or buggy caller: every host function called with arguments of
+// the right count but any shape, and with reps of every kind of object the
+// host holds. Each call answers or traps; none crashes or hangs.
+TEST(WasiP2Io, EveryFunctionSurvivesMisshapenArguments) {
+  TempDir dir;
+  WriteFile(dir.path() / "f.txt", "data");
+  WasiP2Options o;
+  o.config.stdin_fd = -1;
+  o.config.memory_stdio = true;
+  o.config.preopens = {{dir.path().string(), "/d", false}};
+  P2Host h(o);
+  // One object of most kinds.
+  Val root = h.Ok("wasi:filesystem/preopens#get-directories", {})
+                 .items.at(0)
+                 .items.at(0);
+  h.Ok("wasi:cli/stdin#get-stdin", {});
+  h.Ok("wasi:cli/stdout#get-stdout", {});
+  h.Ok(kSubDuration, {Val::U64(0)});
+  h.Ok("wasi:filesystem/types#[method]descriptor.read-directory",
+       {Borrow(root)});
+  h.Ok("wasi:sockets/instance-network#instance-network", {});
+  const auto& types = h.linker().types();
+  size_t calls = 0;
+  for (const auto* iface : h.linker().Interfaces()) {
+    if (iface->name.ns != "wasi" || iface->name.package == "http") continue;
+    for (const auto& e : iface->type.exports) {
+      if (e.type.kind != weft::component::ExternType::Kind::Func) continue;
+      auto fn = iface->funcs.find(e.name);
+      if (fn == iface->funcs.end()) continue;
+      const size_t arity = types.funcs.at(e.type.id).params.size();
+      for (uint32_t rep = 0; rep < 10; ++rep) {
+        std::vector<Val> args(arity, Borrow(rep));
+        P2Result r = h.Call(iface->name.Unversioned() + "#" + e.name, args);
+        EXPECT_LE(r.results.size(), 1u);
+        ++calls;
+      }
+    }
+  }
+  EXPECT_GT(calls, 1000u);
+}
+
+} // namespace
+} // namespace weft_test
+
+namespace weft_test {
+namespace {
+
+TEST(WasiP2Io, AWriteToAPipeWithoutReaderIsClosedNotSigpipe) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  WasiP2Options o;
+  o.config.stdout_fd = p[1];
+  P2Host h(o);
+  ::close(p[0]);
+  ::close(p[1]); // the context's duplicate is the only writer left
+  Val out = h.Ok("wasi:cli/stdout#get-stdout", {});
+  // SIGPIPE's default action would end this test process.
+  Val r = h.Ok(kBlockingWrite, {Borrow(out), Val::Bytes("gone")});
+  EXPECT_TRUE(IsClosed(r));
+  EXPECT_TRUE(IsClosed(h.Ok(kCheckWrite, {Borrow(out)})));
+}
+
+} // namespace
+} // namespace weft_test
