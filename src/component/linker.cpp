@@ -158,6 +158,16 @@ private:
   std::vector<ExportedFunc> funcs_;
   std::unordered_set<const void*> handles_; // funcs_' handles
   bool poisoned_ = false;
+  // Component and core instances made so far: a component that
+  // instantiates a nested component twice, which does the same, ... would
+  // otherwise make 2^depth of them.
+  static constexpr uint32_t kMaxInstances = 10000;
+  uint32_t instances_ = 0;
+  static Error TooManyInstances() {
+    return LinkError("the component makes more than " +
+                     std::to_string(kMaxInstances) +
+                     " component and core instances");
+  }
 };
 
 Result<Entity> Linked::Lookup(Frame& f, Sort sort, uint32_t index,
@@ -359,6 +369,7 @@ Result<bool> Linked::CoreInstantiate(Frame& f, const CoreInstanceDef& d,
   }
   if (d.module >= f.core_modules.size())
     return LinkError("core module index out of range", offset);
+  if (++instances_ > kMaxInstances) return TooManyInstances();
   ModuleRt* m = f.core_modules[d.module];
   if (!m->compiled) {
     auto c = compile_(m->bytes);
@@ -678,6 +689,7 @@ Result<bool> Linked::Define(Frame& f, uint32_t index,
 // Instantiates frame `f`'s component: its exports, or null after a trap
 // (in `trap`).
 Result<RtInstance*> Linked::Run(Frame& f, std::optional<Trap>& trap) {
+  if (++instances_ > kMaxInstances) return TooManyInstances();
   f.exports = Make<RtInstance>();
   const Scope& scope = component_->scopes[f.scope];
   for (uint32_t i = 0; i < scope.component->definitions.size(); ++i) {

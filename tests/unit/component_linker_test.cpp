@@ -717,6 +717,29 @@ TEST_P(NestedTest, AFunctionImportOfTheRootIsRefusedClearly) {
             "(instances) only");
 }
 
+TEST_P(NestedTest, ExponentialInstantiationIsRefused) {
+  // c0 has one core instance; each c(i+1) instantiates c(i) twice: 2^24
+  // instances if nothing stopped it.
+  std::string wat = "(component\n(component $c0 (core module $m) "
+                    "(core instance (instantiate $m)))\n";
+  for (int i = 1; i <= 24; i++) {
+    std::string prev = "$c" + std::to_string(i - 1);
+    wat += "(component $c" + std::to_string(i) + " (alias outer 1 " + prev +
+           " (component $p)) (instance (instantiate $p)) (instance "
+           "(instantiate $p)))\n";
+  }
+  wat += "(instance (instantiate $c24)))";
+  auto c = FromWat(wat);
+  ASSERT_TRUE(c);
+  HostLinker host;
+  auto r = Instantiate(c, host);
+  ASSERT_TRUE(r.link_error);
+  EXPECT_FALSE(r.instance);
+  EXPECT_EQ(r.link_error->message,
+            "the component makes more than 10000 component and core "
+            "instances");
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, NestedTest,
                          ::testing::Values(Tier::Interp, Tier::Compiled));
 
