@@ -65,6 +65,7 @@ struct DefValType {
   std::vector<TypeRef> elems;           // Tuple
   std::vector<std::string> labels;      // Enum, Flags
   TypeRef elem;                         // List, Option (and 0.3 Stream/Future)
+  bool has_elem = true;                 // Stream/Future may have none
   std::optional<uint32_t> fixed_length; // List with a fixed length (0.3)
   std::optional<TypeRef> ok, err;       // Result
   uint32_t resource = 0;                // Own, Borrow: a type index
@@ -100,7 +101,10 @@ struct ExternDesc {
 // e.g. "wasi:io/streams@0.2.12" or "run" or "[method]stream.write".
 struct ExternName {
   std::string name;
-  std::optional<std::string> version_suffix; // importname with 0x01 form
+  // The 0x02 form's attributes (nameattributes): (versionsuffix "vs") and
+  // (implements "i"); (external-id n) is read and dropped.
+  std::optional<std::string> version_suffix;
+  std::optional<std::string> implements;
 };
 
 struct ImportDef {

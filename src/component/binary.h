@@ -17,6 +17,7 @@
 
 #include "component/ast.h"
 #include "component/types.h"
+#include "wasm/module.h"
 #include "wasm/result.h"
 
 namespace weft::component {
@@ -55,6 +56,13 @@ struct DefInfo {
   // Component (a nested definition): its scope in
   // ValidatedComponent::scopes.
   uint32_t scope = 0;
+  // Canon: the core function type of the core func it defines (lower,
+  // resource.new/drop/rep) or of the core func it lifts (lift), i.e. the
+  // flattened type.
+  weft::FuncType core_type;
+  // CoreModule: the module, decoded and validated (so the linker does not
+  // decode it again).
+  std::shared_ptr<const weft::Module> core_module;
 };
 
 struct Scope {

@@ -1,0 +1,639 @@
+// Component validation (src/component/validate.cpp): real components made
+// by jco validate and their DefInfo carries the resolved types the linker
+// needs; every kind of invalid component is refused with its error.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "component/binary.h"
+#include "component_wat.h"
+
+namespace weft::component {
+namespace {
+
+using namespace weft::component::testing;
+
+Result<std::shared_ptr<const ValidatedComponent>>
+DecodeAndValidate(const std::vector<uint8_t>& bytes) {
+  auto d = DecodeComponent(std::span<const uint8_t>(bytes));
+  if (!d.ok()) return d.error();
+  return ValidateComponent(d.value());
+}
+
+// The validation error of a WAT component, or "(valid)".
+std::string WatError(const std::string& wat) {
+  std::vector<uint8_t> bytes = WatToComponent(wat);
+  if (bytes.empty()) return "(jco parse failed)";
+  auto d = DecodeComponent(std::span<const uint8_t>(bytes));
+  if (!d.ok()) return "decode: " + d.error().Describe();
+  auto v = ValidateComponent(d.value());
+  if (v.ok()) return "(valid)";
+  return v.error().message;
+}
+
+const NamedExtern* Find(const std::vector<NamedExtern>& v,
+                        const std::string& name) {
+  for (const NamedExtern& e : v)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+TEST(ComponentValidate, HelloCommandFromJcoValidates) {
+  const std::vector<uint8_t>& bytes = HelloComponent();
+  ASSERT_FALSE(bytes.empty());
+  auto r = DecodeAndValidate(bytes);
+  ASSERT_TRUE(r.ok()) << r.error().Describe();
+  const ValidatedComponent& v = *r.value();
+  const ComponentType& t = v.type();
+  const NamedExtern* run = Find(t.exports, "wasi:cli/run@0.2.12");
+  ASSERT_NE(run, nullptr);
+  ASSERT_EQ(run->type.kind, ExternType::Kind::Instance);
+  const InstanceType& run_it = v.types.instances[run->type.id];
+  const NamedExtern* run_fn = Find(run_it.exports, "run");
+  ASSERT_NE(run_fn, nullptr);
+  ASSERT_EQ(run_fn->type.kind, ExternType::Kind::Func);
+  EXPECT_EQ(FuncTypeToString(v.types, v.types.funcs[run_fn->type.id]),
+            "func() -> result");
+
+  const NamedExtern* streams = Find(t.imports, "wasi:io/streams@0.2.12");
+  ASSERT_NE(streams, nullptr);
+  ASSERT_EQ(streams->type.kind, ExternType::Kind::Instance);
+  const InstanceType& st = v.types.instances[streams->type.id];
+  const NamedExtern* os = Find(st.exports, "output-stream");
+  ASSERT_NE(os, nullptr);
+  EXPECT_TRUE(os->type.resource);
+  const NamedExtern* write =
+      Find(st.exports, "[method]output-stream.blocking-write-and-flush");
+  ASSERT_NE(write, nullptr);
+  const FuncType& wf = v.types.funcs[write->type.id];
+  ASSERT_EQ(wf.params.size(), 2u);
+  const ValType& self = v.types.vals[wf.params[0].type];
+  EXPECT_EQ(self.kind, ValKind::Borrow);
+  // borrow<output-stream> names the resource of the same import.
+  EXPECT_EQ(self.resource, os->type.id);
+
+  // Every canon lower of the adapter got the flattened core type that the
+  // core instantiation then checked against the adapter's imports, e.g.
+  // blocking-write-and-flush: (borrow, list<u8>) -> result<_, stream-error>
+  // spills its 2 flat results: (i32 i32 i32 i32) -> ().
+  const Scope& root = v.scopes[0];
+  ASSERT_EQ(root.defs.size(), root.component->definitions.size());
+  size_t lowers = 0;
+  bool saw_write = false;
+  for (size_t i = 0; i < root.defs.size(); ++i) {
+    const Definition& d = root.component->definitions[i];
+    if (d.kind != Definition::Kind::Canon ||
+        d.canon.kind != CanonDef::Kind::Lower) {
+      continue;
+    }
+    ++lowers;
+    const FuncType& ft = v.types.funcs[root.defs[i].func_type];
+    if (ft.params.size() == 2 &&
+        v.types.vals[ft.params[0].type].kind == ValKind::Borrow &&
+        v.types.vals[ft.params[1].type].kind == ValKind::List) {
+      saw_write = true;
+      EXPECT_EQ(root.defs[i].core_type.ToString(),
+                "(i32, i32, i32, i32) -> ()");
+    }
+  }
+  EXPECT_GT(lowers, 10u);
+  EXPECT_TRUE(saw_write);
+  // The core modules come decoded and validated.
+  for (size_t i = 0; i < root.defs.size(); ++i) {
+    if (root.component->definitions[i].kind == Definition::Kind::CoreModule) {
+      EXPECT_TRUE(root.defs[i].core_module);
+    }
+  }
+}
+
+TEST(ComponentValidate, EverySectionComponentValidatesWithDefInfo) {
+  std::vector<uint8_t> bytes = WatToComponent(kEverySectionWat);
+  ASSERT_FALSE(bytes.empty());
+  auto r = DecodeAndValidate(bytes);
+  ASSERT_TRUE(r.ok()) << r.error().Describe();
+  const ValidatedComponent& v = *r.value();
+  const Scope& root = v.scopes[0];
+  ASSERT_EQ(v.scopes.size(), 2u);
+  EXPECT_EQ(v.scopes[1].parent, 0u);
+  uint32_t resource = ~0u;
+  for (size_t i = 0; i < root.defs.size(); ++i) {
+    const Definition& d = root.component->definitions[i];
+    const DefInfo& info = root.defs[i];
+    if (d.kind == Definition::Kind::Type &&
+        d.type->kind == TypeDef::Kind::Resource) {
+      resource = info.resource;
+      EXPECT_TRUE(info.type.resource);
+      EXPECT_TRUE(v.types.resources[resource].defined);
+    }
+    if (d.kind == Definition::Kind::Canon) {
+      switch (d.canon.kind) {
+      case CanonDef::Kind::ResourceNew:
+        EXPECT_EQ(info.resource, resource);
+        EXPECT_EQ(info.core_type.ToString(), "(i32) -> (i32)");
+        break;
+      case CanonDef::Kind::ResourceDrop:
+        EXPECT_EQ(info.resource, resource);
+        EXPECT_EQ(info.core_type.ToString(), "(i32) -> ()");
+        break;
+      case CanonDef::Kind::Lift:
+        EXPECT_EQ(FuncTypeToString(v.types, v.types.funcs[info.func_type]),
+                  "func(x: string)");
+        EXPECT_EQ(info.core_type.ToString(), "(i32, i32) -> ()");
+        EXPECT_EQ(info.type.kind, ExternType::Kind::Func);
+        break;
+      case CanonDef::Kind::Lower:
+        // The imported instance's f: (param "x" (own rr)).
+        EXPECT_EQ(info.core_type.ToString(), "(i32) -> ()");
+        break;
+      default: break;
+      }
+    }
+    if (d.kind == Definition::Kind::Component) {
+      EXPECT_EQ(info.scope, 1u);
+      EXPECT_EQ(info.type.kind, ExternType::Kind::Component);
+    }
+    if (d.kind == Definition::Kind::Import) {
+      EXPECT_EQ(info.type.kind, d.import.desc.sort == Sort::Func
+                                    ? ExternType::Kind::Func
+                                    : ExternType::Kind::Instance);
+    }
+  }
+  ASSERT_NE(resource, ~0u);
+  const NamedExtern* h = Find(v.type().exports, "h");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->type.kind, ExternType::Kind::Func);
+  const Scope& inner = v.scopes[1];
+  ASSERT_EQ(inner.type.imports.size(), 1u);
+  EXPECT_EQ(inner.type.imports[0].name, "x");
+}
+
+TEST(ComponentValidate, NestedInstantiationBindsResources) {
+  auto r = DecodeAndValidate(ReadBytes(
+      std::string(WEFT_FUZZ_DIR) + "/component_seeds/nested_resource.wasm"));
+  ASSERT_TRUE(r.ok()) << r.error().Describe();
+  const ValidatedComponent& v = *r.value();
+  const NamedExtern* rr = Find(v.type().exports, "rr");
+  const NamedExtern* make = Find(v.type().exports, "make");
+  ASSERT_NE(rr, nullptr);
+  ASSERT_NE(make, nullptr);
+  ASSERT_TRUE(rr->type.resource);
+  EXPECT_EQ(v.types.resources[rr->type.id].name, "rr");
+  // make2 of the inner instance returns own<r>, with r bound to rr.
+  const FuncType& f = v.types.funcs[make->type.id];
+  ASSERT_EQ(f.results.size(), 1u);
+  const ValType& own = v.types.vals[f.results[0]];
+  EXPECT_EQ(own.kind, ValKind::Own);
+  EXPECT_EQ(own.resource, rr->type.id);
+}
+
+TEST(ComponentValidate, FuzzSeedsValidate) {
+  // The seeds of fuzz/component_fuzz.cpp are valid components, so the
+  // fuzzer starts from inputs that reach deep into validation.
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::string(WEFT_FUZZ_DIR) + "/component_seeds")) {
+    auto r = DecodeAndValidate(ReadBytes(e.path()));
+    EXPECT_TRUE(r.ok()) << e.path() << ": " << r.error().Describe();
+    ++n;
+  }
+  EXPECT_GE(n, 4u);
+}
+
+struct Invalid {
+  const char* what;
+  const char* wat;
+  const char* error; // Error::message
+};
+
+TEST(ComponentValidate, InvalidComponentsGiveTheirErrors) {
+  std::vector<Invalid> cases = {
+      {"core instantiate argument without the import",
+       R"((component
+  (core module $m (import "env" "f" (func (param i32))))
+  (core module $e (func (export "g") (param i32)))
+  (core instance $ei (instantiate $e))
+  (core instance (instantiate $m (with "env" (instance $ei)))))
+)",
+       "component: core instantiate of core module 0: argument \"env\" has "
+       "no export \"f\""},
+      {"core instantiate argument of the wrong core type",
+       R"((component
+  (core module $m (import "env" "f" (func (param i32))))
+  (core module $e (func (export "f") (param i32 i32)))
+  (core instance $ei (instantiate $e))
+  (core instance (instantiate $m (with "env" (instance $ei)))))
+)",
+       "component: core instantiate of core module 0: import \"env\" \"f\" "
+       "needs func (i32) -> (), found func (i32, i32) -> ()"},
+      {"core instantiate without an argument",
+       R"((component
+  (core module $m (import "env" "f" (func (param i32))))
+  (core instance (instantiate $m)))
+)",
+       "component: core instantiate of core module 0: missing argument "
+       "\"env\""},
+      {"canon lift with the wrong core type",
+       R"((component
+  (core module $m (func (export "f") (param i32)))
+  (core instance $i (instantiate $m))
+  (func (param "a" u64) (canon lift (core func $i "f"))))
+)",
+       "component: canon lift of func(a: u64): core func 0 has type (i32) -> "
+       "(), expected (i64) -> ()"},
+      {"canon lift of a string without memory",
+       R"((component
+  (core module $m (func (export "f") (param i32 i32)))
+  (core instance $i (instantiate $m))
+  (func (param "a" string) (canon lift (core func $i "f"))))
+)",
+       "component: canon lift of func(a: string) requires a memory option"},
+      {"canon lift of a string param without realloc",
+       R"((component
+  (core module $m (func (export "f") (param i32 i32)) (memory (export "mem") 1))
+  (core instance $i (instantiate $m))
+  (func (param "a" string) (canon lift (core func $i "f") (memory (core memory $i "mem")))))
+)",
+       "component: canon lift of func(a: string) requires a realloc option"},
+      {"canon lower of a string result without realloc",
+       R"((component
+  (import "get" (func $get (result string)))
+  (core module $m (memory (export "mem") 1))
+  (core instance $i (instantiate $m))
+  (core func (canon lower (func $get) (memory (core memory $i "mem")))))
+)",
+       "component: canon lower of func() -> string requires a realloc option"},
+      {"realloc of the wrong type",
+       R"((component
+  (import "get" (func $get (result string)))
+  (core module $m (memory (export "mem") 1) (func (export "r") (param i32) (result i32) i32.const 0))
+  (core instance $i (instantiate $m))
+  (core func (canon lower (func $get) (memory (core memory $i "mem")) (realloc (core func $i "r")))))
+)",
+       "component: canon option realloc has type (i32) -> (i32), expected "
+       "(i32, i32, i32, i32) -> (i32)"},
+      {"a canon option twice",
+       R"((component
+  (import "get" (func $get (result u32)))
+  (core func (canon lower (func $get) string-encoding=utf8 string-encoding=utf16)))
+)",
+       "component: canon option string-encoding given twice"},
+      {"post-return on lower",
+       R"((component
+  (import "get" (func $get (result u32)))
+  (core module $m (func (export "p") (param i32)))
+  (core instance $i (instantiate $m))
+  (core func (canon lower (func $get) (post-return (core func $i "p")))))
+)",
+       "component: post-return is only allowed on canon lift"},
+      {"instantiate argument of the wrong type",
+       R"((component
+  (component $c (import "x" (func)))
+  (import "f" (func $f (param "a" u32)))
+  (instance (instantiate $c (with "x" (func $f)))))
+)",
+       "component: instantiate argument \"x\": expected func type func(), "
+       "found func(a: u32)"},
+      {"instantiate argument of the wrong sort",
+       R"((component
+  (component $c (import "x" (func)))
+  (type $t u32)
+  (instance (instantiate $c (with "x" (type $t)))))
+)",
+       "component: instantiate argument \"x\": expected a func, found a type"},
+      {"instantiate without an argument",
+       R"((component
+  (component $c (import "x" (func)))
+  (instance (instantiate $c)))
+)",
+       "component: instantiate of component 0: missing argument \"x\""},
+      {"instance argument missing an export",
+       R"((component
+  (component $c (import "i" (instance (export "f" (func)))))
+  (import "j" (instance $j (export "g" (func))))
+  (instance (instantiate $c (with "i" (instance $j)))))
+)",
+       "component: instantiate argument \"i\": missing export \"f\""},
+      {"alias of a missing export",
+       R"((component
+  (import "i" (instance $i (export "f" (func))))
+  (alias export $i "nope" (func)))
+)",
+       "component: alias: instance 0 has no export \"nope\""},
+      {"alias of an export of another sort",
+       R"((component
+  (import "i" (instance $i (export "f" (func))))
+  (alias export $i "f" (instance)))
+)",
+       "component: alias: export \"f\" of instance 0 is a func, not a "
+       "instance"},
+      {"core alias of a missing export",
+       R"((component
+  (core module $m)
+  (core instance $i (instantiate $m))
+  (alias core export $i "mem" (core memory)))
+)",
+       "component: alias: core instance 0 has no export \"mem\""},
+      {"duplicate import names",
+       R"((component
+  (import "a" (func))
+  (import "a" (func)))
+)",
+       "component: duplicate import \"a\""},
+      {"duplicate export names",
+       R"((component
+  (import "a" (func $a))
+  (export "b" (func $a))
+  (export "b" (func $a)))
+)",
+       "component: duplicate export \"b\""},
+      {"own of a non-resource",
+       R"((component
+  (type $t u32)
+  (type (own $t)))
+)",
+       "component: own of type 0, a value type, not a resource type"},
+      {"resource.new of an imported resource",
+       R"((component
+  (import "r" (type $r (sub resource)))
+  (core func (canon resource.new $r)))
+)",
+       "component: resource.new of resource type 0, which is not defined by "
+       "this component"},
+      {"resource destructor of the wrong type",
+       R"((component
+  (core module $m (func (export "d") (param i32 i32)))
+  (core instance $i (instantiate $m))
+  (alias core export $i "d" (core func $d))
+  (type (resource (rep i32) (dtor (core func $d)))))
+)",
+       "component: resource destructor has type (i32, i32) -> (), expected "
+       "(i32) -> ()"},
+      {"borrow in a function result",
+       R"((component
+  (type $r (resource (rep i32)))
+  (type $b (borrow $r))
+  (type (func (result $b))))
+)",
+       "component: function result type contains a borrow"},
+      {"export ascription mismatch",
+       R"((component
+  (import "f" (func $f (param "a" u32)))
+  (export "g" (func $f) (func (param "a" u64))))
+)",
+       "component: export \"g\": expected func type func(a: u64), found "
+       "func(a: u32)"},
+      {"type index out of bounds",
+       R"((component
+  (type (list 5)))
+)",
+       "component: type index 5 out of bounds (0 types)"},
+      {"async built-in",
+       R"((component
+  (core func (canon waitable-set.new)))
+)",
+       "component: canon built-in 0x1f (component-model async/threads) is "
+       "not supported yet"},
+      {"outer alias of a resource across a component",
+       R"((component
+  (type $r (resource (rep i32)))
+  (component
+    (alias outer 1 $r (type))))
+)",
+       "component: outer alias of type 0 refers to a resource across a "
+       "component boundary"},
+      {"resource type inside an instance type",
+       R"((component
+  (type (instance (type (resource (rep i32))))))
+)",
+       "component: resource type definitions are not allowed in component or "
+       "instance types"},
+      {"duplicate record field",
+       R"((component
+  (type (record (field "a" u32) (field "a" u8))))
+)",
+       "component: duplicate record field \"a\""},
+  };
+  for (const Invalid& c : cases) {
+    EXPECT_EQ(WatError(c.wat), c.error) << c.what;
+  }
+}
+
+TEST(ComponentValidate, ValidCounterpartsOfTheInvalidOnesPass) {
+  // The same shapes, made right, validate: so each error above is caused
+  // by the one thing wrong, not by the test's scaffolding.
+  EXPECT_EQ(WatError(R"((component
+  (core module $m (import "env" "f" (func (param i32))))
+  (core module $e (func (export "f") (param i32)))
+  (core instance $ei (instantiate $e))
+  (core instance (instantiate $m (with "env" (instance $ei)))))
+)"),
+            "(valid)");
+  EXPECT_EQ(WatError(R"((component
+  (core module $m (func (export "f") (param i64)))
+  (core instance $i (instantiate $m))
+  (func (param "a" u64) (canon lift (core func $i "f"))))
+)"),
+            "(valid)");
+  EXPECT_EQ(WatError(R"((component
+  (import "get" (func $get (result string)))
+  (core module $m (memory (export "mem") 1) (func (export "r") (param i32 i32 i32 i32) (result i32) i32.const 0))
+  (core instance $i (instantiate $m))
+  (core func (canon lower (func $get) (memory (core memory $i "mem")) (realloc (core func $i "r")))))
+)"),
+            "(valid)");
+  EXPECT_EQ(WatError(R"((component
+  (component $c (import "x" (func (param "a" u32))))
+  (import "f" (func $f (param "a" u32)))
+  (instance (instantiate $c (with "x" (func $f)))))
+)"),
+            "(valid)");
+  EXPECT_EQ(WatError(R"((component
+  (component $c (import "i" (instance (export "f" (func)))))
+  (import "j" (instance $j (export "f" (func)) (export "g" (func))))
+  (instance (instantiate $c (with "i" (instance $j)))))
+)"),
+            "(valid)");
+  EXPECT_EQ(WatError(R"((component
+  (core module $m (func (export "d") (param i32)))
+  (core instance $i (instantiate $m))
+  (alias core export $i "d" (core func $d))
+  (type $r (resource (rep i32) (dtor (core func $d))))
+  (core func (canon resource.new $r))
+  (core func (canon resource.rep $r)))
+)"),
+            "(valid)");
+}
+
+TEST(ComponentValidate, BrokenCoreModuleNamesTheComponentOffset) {
+  // A core module whose function returns nothing but declares an i32
+  // result: invalid, found by the core validator.
+  std::vector<uint8_t> module = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00,
+                                 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01,
+                                 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x04,
+                                 0x01, 0x02, 0x00, 0x0b};
+  std::vector<uint8_t> bytes = Cat({Preamble(), Section(1, module)});
+  auto r = DecodeAndValidate(bytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("component: core module at offset 10: ", 0),
+            0u)
+      << r.error().message;
+  EXPECT_GT(r.error().offset, 10u);
+  EXPECT_LT(r.error().offset, bytes.size());
+  // Truncated inside the module: the core decoder's error, offset within the
+  // component.
+  std::vector<uint8_t> cut(module.begin(), module.end() - 3);
+  auto t = DecodeAndValidate(Cat({Preamble(), Section(1, cut)}));
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().message.rfind("component: core module at offset 10: ", 0),
+            0u)
+      << t.error().message;
+}
+
+TEST(ComponentValidate, DeepTypeNestingIsRefusedNotOverflowed) {
+  // 5000 types, each an option of the previous: refused at the nesting
+  // limit (100) instead of recursing 5000 deep in flattening or equality.
+  std::vector<uint8_t> types = Leb(5000);
+  types.push_back(0x79); // u32
+  for (uint32_t i = 1; i < 5000; ++i) {
+    types.push_back(0x6b);
+    std::vector<uint8_t> idx = Leb(i - 1);
+    // A type index is an s33: values 64..127 need two bytes.
+    if ((idx.back() & 0x40) != 0) {
+      idx.back() |= 0x80;
+      idx.push_back(0x00);
+    }
+    types.insert(types.end(), idx.begin(), idx.end());
+  }
+  auto r = DecodeAndValidate(Cat({Preamble(), Section(7, types)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "component: type nesting deeper than the limit of 100");
+}
+
+} // namespace
+} // namespace weft::component
+
+namespace weft::component {
+namespace {
+
+TEST(ComponentValidate, ExponentialTypesAreRefused) {
+  // t0 = u8, t(i) = tuple<t(i-1), t(i-1)>: 60 small definitions whose
+  // written-out size is 2^60. Refused as too large, instead of taking
+  // forever in equality, flattening or printing.
+  std::vector<uint8_t> types = Leb(60);
+  types.push_back(0x7d);
+  for (uint32_t i = 1; i < 60; ++i) {
+    types.insert(types.end(), {0x6f, 0x02, uint8_t(i - 1), uint8_t(i - 1)});
+  }
+  auto r = DecodeAndValidate(Cat({Preamble(), Section(7, types)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("component: type too large (", 0), 0u)
+      << r.error().message;
+}
+
+TEST(ComponentValidate, QuadraticWorkIsRefused) {
+  // An instance type with 5000 abstract resources imported 1000 times:
+  // each import gets its own resources, 5M copies in all. Refused by the
+  // work budget instead of growing the arena without bound.
+  std::vector<uint8_t> decls = Leb(5000);
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<uint8_t> d =
+        Cat({{0x04, 0x00}, Str("a" + std::to_string(i)), {0x03, 0x01}});
+    decls.insert(decls.end(), d.begin(), d.end());
+  }
+  std::vector<uint8_t> type = Cat({{0x01, 0x42}, decls});
+  std::vector<uint8_t> imports = Leb(1000);
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<uint8_t> d =
+        Cat({{0x00}, Str("i" + std::to_string(i)), {0x05, 0x00}});
+    imports.insert(imports.end(), d.begin(), d.end());
+  }
+  auto r = DecodeAndValidate(
+      Cat({Preamble(), Section(7, type), Section(10, imports)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "component: component too costly to validate (work budget "
+            "exceeded)");
+  // 100 imports of it are fine.
+  std::vector<uint8_t> few = Leb(100);
+  for (int i = 0; i < 100; ++i) {
+    std::vector<uint8_t> d =
+        Cat({{0x00}, Str("i" + std::to_string(i)), {0x05, 0x00}});
+    few.insert(few.end(), d.begin(), d.end());
+  }
+  auto ok =
+      DecodeAndValidate(Cat({Preamble(), Section(7, type), Section(10, few)}));
+  EXPECT_TRUE(ok.ok()) << ok.error().Describe();
+}
+
+} // namespace
+} // namespace weft::component
+
+namespace weft::component {
+namespace {
+
+TEST(ComponentValidate, CanonicalAbiLibraryWithAResourceValidates) {
+  const std::vector<uint8_t>& bytes = LibComponent();
+  ASSERT_FALSE(bytes.empty());
+  auto r = DecodeAndValidate(bytes);
+  ASSERT_TRUE(r.ok()) << r.error().Describe();
+  const ValidatedComponent& v = *r.value();
+  const NamedExtern* host = Find(v.type().imports, "weft:test/host@0.1.0");
+  ASSERT_NE(host, nullptr);
+  const NamedExtern* api = Find(v.type().exports, "weft:test/api@0.1.0");
+  ASSERT_NE(api, nullptr);
+  ASSERT_EQ(api->type.kind, ExternType::Kind::Instance);
+  const InstanceType& it = v.types.instances[api->type.id];
+  const NamedExtern* counter = Find(it.exports, "counter");
+  ASSERT_NE(counter, nullptr);
+  ASSERT_TRUE(counter->type.resource);
+  // The exported resource is the one the root component defines (through
+  // the nested component wit-component wraps exports in).
+  const ResourceDecl& res = v.types.resources[counter->type.id];
+  EXPECT_TRUE(res.defined);
+  EXPECT_EQ(res.scope, 0u);
+  EXPECT_TRUE(res.dtor.has_value());
+  const NamedExtern* ctor = Find(it.exports, "[constructor]counter");
+  ASSERT_NE(ctor, nullptr);
+  const FuncType& cf = v.types.funcs[ctor->type.id];
+  ASSERT_EQ(cf.results.size(), 1u);
+  EXPECT_EQ(v.types.vals[cf.results[0]].kind, ValKind::Own);
+  EXPECT_EQ(v.types.vals[cf.results[0]].resource, counter->type.id);
+  const NamedExtern* inc = Find(it.exports, "[method]counter.inc");
+  ASSERT_NE(inc, nullptr);
+  EXPECT_EQ(FuncTypeToString(v.types, v.types.funcs[inc->type.id]),
+            "func(self: borrow<counter>, by: u32) -> u32");
+  // Lifts carry the flattened core type: `many` spills its 17 params to a
+  // pointer and its tuple result to a return pointer; `maybe` takes
+  // option<string> as 3 flat values.
+  const Scope& root = v.scopes[0];
+  bool saw_many = false, saw_maybe = false, saw_new = false;
+  for (size_t i = 0; i < root.defs.size(); ++i) {
+    const Definition& d = root.component->definitions[i];
+    if (d.kind != Definition::Kind::Canon) continue;
+    const DefInfo& info = root.defs[i];
+    if (d.canon.kind == CanonDef::Kind::ResourceNew) {
+      saw_new = true;
+      EXPECT_EQ(info.resource, counter->type.id);
+    }
+    if (d.canon.kind != CanonDef::Kind::Lift) continue;
+    const FuncType& ft = v.types.funcs[info.func_type];
+    if (ft.params.size() == 17) {
+      saw_many = true;
+      EXPECT_EQ(info.core_type.ToString(), "(i32) -> (i32)");
+    }
+    if (ft.params.size() == 1 &&
+        v.types.vals[ft.params[0].type].kind == ValKind::Option) {
+      saw_maybe = true;
+      EXPECT_EQ(info.core_type.ToString(), "(i32, i32, i32) -> (i32)");
+    }
+  }
+  EXPECT_TRUE(saw_many);
+  EXPECT_TRUE(saw_maybe);
+  EXPECT_TRUE(saw_new);
+}
+
+} // namespace
+} // namespace weft::component
