@@ -62,7 +62,10 @@ struct ComponentInstantiateResult {
   std::unique_ptr<ComponentInstance> instance;
   // A component import the host does not provide, or provides with another
   // type: "import `wasi:io/streams@0.2.12`: function
-  // `[method]output-stream.write`: host type (...) != (...)".
+  // `[method]output-stream.write` has type func(...) but the host provides
+  // func(...)", "import `wasi:foo/bar@0.2.0`: interface not provided by
+  // the host (the host has wasi:foo/bar@0.3.0)", "import `x`: function `f`
+  // not provided by the host".
   std::optional<Error> link_error;
   std::optional<Trap> trap; // in a core start function
 };
