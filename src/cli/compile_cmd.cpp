@@ -8,10 +8,13 @@
 #include <iostream>
 #include <vector>
 
+#include "cli/component_artifact.h"
+#include "cli/component_cmd.h"
 #include "cli/read_file.h"
 #include "cli/run_cmd.h"
 #include "cli/tier.h"
 #include "cli/wat.h"
+#include "component/binary.h"
 #include "native/artifact.h"
 #include "native/cache.h"
 
@@ -67,6 +70,32 @@ bool WriteAtomically(const std::string& path, std::span<const uint8_t> bytes,
   return true;
 }
 
+// `weft compile X.component.wasm`: every core module through the compiler,
+// into one container with the component (component_artifact.h).
+int CompileComponentArtifact(const std::string& path,
+                             std::span<const uint8_t> bytes,
+                             const std::string& out) {
+  auto modules = ComponentCoreModules(bytes);
+  if (!modules) {
+    std::string msg = modules.error().message;
+    if (modules.error().offset != kNoOffset)
+      msg += " at offset " + std::to_string(modules.error().offset);
+    return Fail(path, msg);
+  }
+  std::vector<std::vector<uint8_t>> artifacts;
+  for (size_t i = 0; i < modules->size(); ++i) {
+    const std::string label = path + " (core module " + std::to_string(i) + ")";
+    auto artifact = CompileArtifact((*modules)[i], label, true);
+    if (!artifact) return Fail(label, artifact.error().message);
+    artifacts.push_back(std::move(*artifact));
+  }
+  auto container = WriteComponentArtifact(bytes, artifacts);
+  if (!container) return Fail(path, container.error().message);
+  std::string error;
+  if (!WriteAtomically(out, *container, error)) return Fail(path, error);
+  return kExitOk;
+}
+
 } // namespace
 
 int CompileCommand(const CompileArgs& args) {
@@ -84,6 +113,12 @@ int CompileCommand(const CompileArgs& args) {
       return kExitError;
     }
     bytes = std::move(wat.wasm);
+  }
+
+  if (component::IsComponentBinary(bytes)) {
+    if (args.into_cache) return CompileComponentIntoCache(path, bytes);
+    return CompileComponentArtifact(
+        path, bytes, args.output.empty() ? DefaultOutput(path) : args.output);
   }
 
   if (args.into_cache) {

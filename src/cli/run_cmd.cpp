@@ -6,11 +6,14 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/component_artifact.h"
+#include "cli/component_cmd.h"
 #include "cli/read_file.h"
 #include "cli/tier.h"
 #include "cli/value_format.h"
 #include "cli/wat.h"
 #include "cli/watchdog.h"
+#include "component/binary.h"
 #include "native/artifact.h"
 #include "runtime/runtime.h"
 #include "wasm/decoder.h"
@@ -72,6 +75,8 @@ int HostStdio(int fd) { return ::fcntl(fd, F_GETFD) == -1 ? -1 : fd; }
 int ValidateCommand(const std::string& path) {
   std::vector<uint8_t> bytes;
   if (!LoadModuleBytes(path, bytes)) return kExitError;
+  if (component::IsComponentBinary(bytes))
+    return ValidateComponentCommand(path, bytes);
   Result<Module> module = Decode(bytes);
   if (!module) {
     PrintModuleError(path, module.error());
@@ -90,6 +95,8 @@ int RunCommand(const RunOptions& options) {
   const int trap_status = command ? kExitTrap : kExitError;
   std::vector<uint8_t> bytes;
   if (!LoadModuleBytes(path, bytes)) return kExitError;
+  if (component::IsComponentBinary(bytes) || IsComponentArtifact(bytes))
+    return RunComponentCommand(options, std::move(bytes));
 
   EngineConfig config;
   config.max_memory_bytes = options.max_memory_bytes;
