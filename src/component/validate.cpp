@@ -25,7 +25,7 @@ constexpr size_t kMaxFlatResults = 1;
 constexpr uint64_t kMaxTypeNodes = 100000;
 // Validation work (type nodes compared, copied or made) allowed per
 // component, so no input makes validation quadratic in its size.
-constexpr uint64_t kWorkBudget = 4000000;
+constexpr uint64_t kWorkBudget = 1000000;
 
 // What a type index refers to.
 struct TypeEntry {
