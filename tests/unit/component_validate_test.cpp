@@ -408,6 +408,32 @@ TEST(ComponentValidate, InvalidComponentsGiveTheirErrors) {
 )",
        "component: resource type definitions are not allowed in component or "
        "instance types"},
+      {"method without a preceding resource",
+       R"((component
+  (import "[method]r.m" (func (param "self" u32))))
+)",
+       "component: \"[method]r.m\": no preceding resource import \"r\""},
+      {"method whose self is not a borrow",
+       R"((component
+  (import "r" (type $r (sub resource)))
+  (import "[method]r.m" (func (param "self" u32))))
+)",
+       "component: \"[method]r.m\": a method's first parameter must be self: "
+       "borrow<r>"},
+      {"constructor returning something else",
+       R"((component
+  (import "r" (type $r (sub resource)))
+  (import "[constructor]r" (func (result u32))))
+)",
+       "component: \"[constructor]r\": a constructor must return own<r> or "
+       "result<own<r>, _>"},
+      {"annotated name on an instance",
+       R"((component
+  (import "r" (type $r (sub resource)))
+  (import "[static]r.m" (instance)))
+)",
+       "component: \"[static]r.m\": [static] names are only allowed on "
+       "functions"},
       {"duplicate record field",
        R"((component
   (type (record (field "a" u32) (field "a" u8))))
@@ -428,6 +454,15 @@ TEST(ComponentValidate, ValidCounterpartsOfTheInvalidOnesPass) {
   // The same shapes, made right, validate: so each error above is caused
   // by the one thing wrong, not by the test's scaffolding.
   std::vector<std::string> wats = {
+      R"((component
+  (import "r" (type $r (sub resource)))
+  (type $b (borrow $r))
+  (type $o (own $r))
+  (type $res (result $o (error string)))
+  (import "[method]r.m" (func (param "self" $b)))
+  (import "[constructor]r" (func (result $res)))
+  (import "[static]r.s" (func)))
+)",
       R"((component
   (core module $m (import "env" "f" (func (param i32))))
   (core module $e (func (export "f") (param i32)))
