@@ -530,6 +530,37 @@ TEST(ComponentValidate, BrokenCoreModuleNamesTheComponentOffset) {
       << t.error().message;
 }
 
+TEST(ComponentValidate, SectionOrder) {
+  // A component's sections may come in any order and repeat (Binary.md:
+  // `section*`), but each definition only sees what precedes it: an export
+  // section before the import it names is an index error.
+  std::vector<uint8_t> type = Section(7, {0x01, 0x40, 0x00, 0x01, 0x00});
+  std::vector<uint8_t> import =
+      Section(10, Cat({{0x01, 0x00}, Str("f"), {0x01, 0x00}}));
+  std::vector<uint8_t> exp =
+      Section(11, Cat({{0x01, 0x00}, Str("g"), {0x01, 0x00, 0x00}}));
+  auto ok = DecodeAndValidate(Cat({Preamble(), type, import, exp, type}));
+  ASSERT_TRUE(ok.ok()) << ok.error().Describe();
+  EXPECT_EQ(ok.value()->type().exports.size(), 1u);
+  auto bad = DecodeAndValidate(Cat({Preamble(), type, exp, import}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().Describe(),
+            "component: func index 0 out of bounds (0) at offset 18");
+  // Inside an embedded core module the core order rules hold: a function
+  // section after the code section is refused by the core decoder, and
+  // the error names the offset in the component.
+  std::vector<uint8_t> module = {
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60,
+      0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b, 0x03, 0x02, 0x01, 0x00};
+  auto core = DecodeAndValidate(Cat({Preamble(), Section(1, module)}));
+  ASSERT_FALSE(core.ok());
+  EXPECT_EQ(
+      core.error().message.rfind("component: core module at offset 10: ", 0),
+      0u)
+      << core.error().message;
+  EXPECT_GE(core.error().offset, 10u + 14u);
+}
+
 TEST(ComponentValidate, DeepTypeNestingIsRefusedNotOverflowed) {
   // 5000 types, each an option of the previous: refused at the nesting
   // limit (100) instead of recursing 5000 deep in flattening or equality.
