@@ -29,7 +29,10 @@ struct ComponentLimits {
   uint64_t max_component_bytes = 1ull << 30;
   uint32_t max_nesting = 100;         // nested components/types
   uint32_t max_definitions = 1000000; // per section
-  uint32_t max_type_size = 100000;    // fields/cases/labels/params each
+  // Definitions and type declarations in all (nested ones too): each takes
+  // a few hundred bytes decoded from as little as 2 bytes of input.
+  uint32_t max_total_entries = 250000;
+  uint32_t max_type_size = 100000; // fields/cases/labels/params each
   uint32_t max_name_bytes = 1u << 16;
 };
 
