@@ -906,6 +906,31 @@ private:
     if (!why.empty()) {
       return Fail("invalid name \"" + n.name + "\": " + why, offset);
     }
+    if (n.implements) {
+      if (names::IsInterfaceName(n.name)) {
+        return Fail("\"" + n.name +
+                        "\": (implements) needs a plain name, not an "
+                        "interface name",
+                    offset);
+      }
+      if (!names::IsInterfaceName(*n.implements) ||
+          !names::CheckExternName(*n.implements).empty()) {
+        return Fail("\"" + n.name + "\": (implements \"" + *n.implements +
+                        "\") is not an interface name",
+                    offset);
+      }
+    }
+    return true;
+  }
+  // (implements) names an instance.
+  bool ImplementsInstance(const ExternName& n, const ExternType& t,
+                          uint64_t offset) {
+    if (n.implements && t.kind != ExternType::Kind::Instance) {
+      return Fail("\"" + n.name +
+                      "\": (implements) is only allowed on "
+                      "instances",
+                  offset);
+    }
     return true;
   }
 
@@ -1768,7 +1793,10 @@ bool Validator::ImportDefinition(const ImportDef& imp, uint64_t offset,
   }
   ExternType t;
   if (!ResolveDesc(imp.desc, imp.name.name, offset, &t)) return false;
-  if (!Annotated(imp.name.name, t, true, offset)) return false;
+  if (!ImplementsInstance(imp.name, t, offset) ||
+      !Annotated(imp.name.name, t, true, offset)) {
+    return false;
+  }
   Push(t);
   info->type = t;
   if (t.kind == ExternType::Kind::Type && t.resource) info->resource = t.id;
@@ -1807,7 +1835,10 @@ bool Validator::ExportDefinition(const ExportDef& e, uint64_t offset,
     }
     info->resource = t.id;
   }
-  if (!Annotated(e.name.name, t, false, offset)) return false;
+  if (!ImplementsInstance(e.name, t, offset) ||
+      !Annotated(e.name.name, t, false, offset)) {
+    return false;
+  }
   Push(t);
   info->type = t;
   return true;

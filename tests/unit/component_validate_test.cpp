@@ -561,6 +561,46 @@ TEST(ComponentValidate, SectionOrder) {
   EXPECT_GE(core.error().offset, 10u + 14u);
 }
 
+TEST(ComponentValidate, ImplementsAttribute) {
+  // (import "a" (implements "wasi:io/streams@0.2.12") (instance ...)):
+  // the 0x02 name form with its attribute (Binary.md, nameattributes).
+  auto import = [](const std::string& name, const std::string& implements,
+                   uint8_t sort) {
+    std::vector<uint8_t> desc = sort == 0x05 ? std::vector<uint8_t>{0x05, 0x00}
+                                             : std::vector<uint8_t>{0x01, 0x01};
+    std::vector<uint8_t> types = Section(
+        7, {0x02, 0x42, 0x00, 0x40, 0x00, 0x01, 0x00}); // instance, func
+    return Cat({Preamble(), types,
+                Section(10, Cat({{0x01, 0x02},
+                                 Str(name),
+                                 {0x01, 0x00},
+                                 Str(implements),
+                                 desc}))});
+  };
+  auto ok = DecodeAndValidate(import("a", "wasi:io/streams@0.2.12", 0x05));
+  ASSERT_TRUE(ok.ok()) << ok.error().Describe();
+  EXPECT_EQ(ok.value()
+                ->scopes[0]
+                .component->definitions.back()
+                .import.name.implements,
+            "wasi:io/streams@0.2.12");
+  auto on_func = DecodeAndValidate(import("a", "wasi:io/streams@0.2.12", 0x01));
+  ASSERT_FALSE(on_func.ok());
+  EXPECT_EQ(on_func.error().message,
+            "component: \"a\": (implements) is only allowed on instances");
+  auto iface = DecodeAndValidate(
+      import("wasi:io/poll@0.2.12", "wasi:io/streams@0.2.12", 0x05));
+  ASSERT_FALSE(iface.ok());
+  EXPECT_EQ(iface.error().message,
+            "component: \"wasi:io/poll@0.2.12\": (implements) needs a plain "
+            "name, not an interface name");
+  auto bad = DecodeAndValidate(import("a", "streams", 0x05));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "component: \"a\": (implements \"streams\") is not an interface "
+            "name");
+}
+
 TEST(ComponentValidate, DeepTypeNestingIsRefusedNotOverflowed) {
   // 5000 types, each an option of the previous: refused at the nesting
   // limit (100) instead of recursing 5000 deep in flattening or equality.
