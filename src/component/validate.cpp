@@ -1048,12 +1048,22 @@ bool Validator::CoreTypeDefinition(const CoreTypeDef& t, CoreTypeEntry* out) {
     switch (d.kind) {
     case CoreModuleDecl::Kind::Type: types.push_back(d.type); break;
     case CoreModuleDecl::Kind::OuterAlias: {
-      if (d.outer_count >= frames_.size()) {
+      // Count 0 is the module type itself, 1 the enclosing scope, ...
+      if (d.outer_count == 0) {
+        if (d.outer_index >= types.size()) {
+          return Fail("module type: outer alias of type " +
+                          std::to_string(d.outer_index) + " out of bounds",
+                      t.offset);
+        }
+        types.push_back(weft::FuncType(types[d.outer_index]));
+        break;
+      }
+      if (d.outer_count > frames_.size()) {
         return Fail("module type: outer alias count " +
                         std::to_string(d.outer_count) + " out of bounds",
                     t.offset);
       }
-      Frame& f = frames_[frames_.size() - 1 - d.outer_count];
+      Frame& f = frames_[frames_.size() - d.outer_count];
       if (d.outer_index >= f.core_types.size() ||
           f.core_types[d.outer_index].module) {
         return Fail("module type: outer alias of core type " +

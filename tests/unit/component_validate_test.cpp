@@ -434,6 +434,17 @@ TEST(ComponentValidate, InvalidComponentsGiveTheirErrors) {
 )",
        "component: \"[static]r.m\": [static] names are only allowed on "
        "functions"},
+      {"imported core module instantiated with the wrong core type",
+       R"((component
+  (core type $f (func (param i32)))
+  (core type (module (alias outer 1 $f (type)) (import "a" "b" (func (type 0)))))
+  (import "m" (core module $m (type 1)))
+  (core module $e (func (export "b") (param i64)))
+  (core instance $ei (instantiate $e))
+  (core instance (instantiate $m (with "a" (instance $ei)))))
+)",
+       "component: core instantiate of core module 0: import \"a\" \"b\" "
+       "needs func (i32) -> (), found func (i64) -> ()"},
       {"duplicate record field",
        R"((component
   (type (record (field "a" u32) (field "a" u8))))
@@ -454,6 +465,14 @@ TEST(ComponentValidate, ValidCounterpartsOfTheInvalidOnesPass) {
   // The same shapes, made right, validate: so each error above is caused
   // by the one thing wrong, not by the test's scaffolding.
   std::vector<std::string> wats = {
+      R"((component
+  (core type $f (func (param i32)))
+  (core type (module (alias outer 1 $f (type)) (import "a" "b" (func (type 0)))))
+  (import "m" (core module $m (type 1)))
+  (core module $e (func (export "b") (param i32)))
+  (core instance $ei (instantiate $e))
+  (core instance (instantiate $m (with "a" (instance $ei)))))
+)",
       R"((component
   (import "r" (type $r (sub resource)))
   (type $b (borrow $r))
