@@ -49,7 +49,11 @@ DecodeComponent(std::span<const uint8_t> bytes,
 // Component::definitions of its scope.
 struct DefInfo {
   // The entity the definition adds to an index space (Import, Alias,
-  // Instance, Export, Type, Canon lift): its resolved type.
+  // Instance, Export, Type, Canon lift, Component): its resolved type.
+  // A Type definition of a value type or resource is kind Type; of a func,
+  // instance or component type, kind Func/Instance/Component with the
+  // arena id of that type. Core aliases and core instances leave it unset.
+  // Import/Export of a resource also set `resource`.
   ExternType type;
   // Canon Lift/Lower: the component-level function type (TypeArena::funcs).
   uint32_t func_type = 0;
