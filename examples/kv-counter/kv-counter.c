@@ -5,8 +5,10 @@
 //
 // Each request reads "count", adds one, writes it back and answers
 // "visits: N". The count lives in the server's data directory
-// (.weft/data/default.sqlite), so it survives a restart. Two requests at
-// the same moment may read the same count (get + set is not atomic).
+// (.weft/data/default.sqlite), so it survives a restart, or on a Redis or
+// NATS server shared by several weft processes (`weft serve
+// --kv-backend`, docs/kv.md). Two requests at the same moment may read the
+// same count (get + set is not atomic, on any backend).
 #include <stdio.h>
 #include <stdlib.h>
 

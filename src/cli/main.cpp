@@ -208,6 +208,12 @@ int main(int argc, char** argv) {
                    "a PEM file of CA certificates that guests' outbound "
                    "https:// requests trust besides the system's")
       ->type_name("FILE");
+  serve
+      ->add_option("--kv-backend", serve_args.kv_backend,
+                   "where KV stores live: sqlite (default: files in "
+                   "--data-dir), redis://[[user]:pass@]host[:port][/db] or "
+                   "nats://host:port (JetStream KV); see docs/kv.md")
+      ->type_name("URL");
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,7 @@
 #include "platform/admin.h"
 #include "platform/app.h"
 #include "platform/caps/caps.h"
+#include "platform/caps/kv_backend.h"
 #include "platform/manifest.h"
 #include "platform/reload.h"
 #include "platform/server.h"
@@ -156,15 +157,28 @@ int ServeCommand(const ServeArgs& args) {
               fn_cache.sink);
         });
   };
+  // KV stores: one backend for the server's lifetime, shared by every
+  // version of the app.
+  auto kv_backend = caps::MakeKvBackend(
+      args.kv_backend, args.data_dir,
+      [&logger](std::string_view level, const std::string& message) {
+        logger.Log(level, message, nlohmann::json::object());
+      });
+  if (!kv_backend) {
+    std::cerr << "error: weft serve: --kv-backend: "
+              << kv_backend.error().message << "\n";
+    return kExitUsage;
+  }
   // The one way an app is loaded: at start-up, and for every reload.
   const std::string data_dir = args.data_dir;
   platform::AppHost::Loader load =
-      [wat, data_dir,
-       compile](const fs::path& path,
-                std::string& why) -> std::unique_ptr<platform::App> {
+      [wat, data_dir, compile,
+       kv = *kv_backend](const fs::path& path,
+                         std::string& why) -> std::unique_ptr<platform::App> {
     auto manifest = platform::LoadManifest(path, why);
     if (!manifest) return nullptr;
-    return platform::LoadApp(std::move(*manifest), data_dir, wat, why, compile);
+    return platform::LoadApp(std::move(*manifest), data_dir, wat, why, compile,
+                             kv);
   };
   std::string error;
   if (!args.outbound_ca.empty() &&

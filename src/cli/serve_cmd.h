@@ -17,6 +17,7 @@ struct ServeArgs {
   std::string admin_listen;   // HOST:PORT of the admin API; empty: off
   std::string outbound_ca;    // extra CA file (PEM) for outbound https://
   std::string tier = "auto";  // interp, compiled, auto (see tier.h)
+  std::string kv_backend;     // empty: SQLite in data_dir (caps/kv_backend.h)
 };
 
 // Returns 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the app cannot

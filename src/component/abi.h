@@ -3,6 +3,11 @@
 // lowering of every value type, strings in three encodings, realloc and
 // post-return, and resource handles with per-instance handle tables.
 //
+// Sizes, alignments and flat types come from an AbiLayouts computed once
+// per TypeArena (the linker keeps one per arena and points Site::layouts at
+// it); a lift or lower is then one walk over the type tree with no other
+// per-call allocation than the Vals themselves.
+//
 // Every violation by a guest (a pointer or length out of bounds, a
 // misaligned pointer, invalid UTF-8/UTF-16, an out-of-range discriminant or
 // char, a dropped or foreign handle, a borrow still lent when a call
@@ -32,6 +37,48 @@ namespace weft::component {
 
 struct InstanceState;
 
+// The specification's limits.
+inline constexpr uint32_t kMaxFlatParams = 16;
+inline constexpr uint32_t kMaxFlatResults = 1;
+inline constexpr uint32_t kMaxStringBytes = (1u << 28) - 1;
+inline constexpr uint32_t kMaxListBytes = (1u << 28) - 1;
+// weft's own bounds on what one call may lift out of a guest, so a small
+// guest cannot make the host allocate without bound by aliasing one string
+// or list many times: at most kMaxLiftValues values, and at most
+// max(kMinLiftBytes, 2 x its memory size), capped at kMaxLiftBytes, bytes
+// of strings and byte lists.
+inline constexpr uint32_t kMaxLiftValues = 1u << 21;
+inline constexpr uint64_t kMinLiftBytes = 16u << 20;
+inline constexpr uint64_t kMaxLiftBytes = 1u << 30;
+// Types nested deeper than this are refused at the call (the walk is
+// recursive over the type).
+inline constexpr uint32_t kMaxTypeDepth = 100;
+
+// The canonical ABI's view of one type: elem_size, alignment and the flat
+// core types (the spec's flatten_type, variants joined).
+struct AbiLayout {
+  uint32_t size = 0;      // elem_size; UINT32_MAX when it does not fit
+  uint32_t payload = 0;   // variants: the payload's offset
+  uint32_t values = 1;    // Vals one value makes at most (a list counts 1)
+  uint8_t align = 1;      // alignment
+  uint8_t disc_size = 0;  // variants: the discriminant's bytes (1, 2, 4)
+  uint8_t depth = 0;      // nesting depth (a primitive is 1)
+  uint8_t flat_count = 0; // number of flat values, saturated at 17
+  bool valid = true;      // false: malformed or too deep; calls trap
+  weft::ValType flat[kMaxFlatParams] = {}; // when flat_count <= 16
+};
+
+// AbiLayout of every type in an arena (types refer only to smaller ids).
+class AbiLayouts {
+public:
+  explicit AbiLayouts(const TypeArena& arena);
+  const AbiLayout& operator[](TypeId id) const { return layouts_[id]; }
+  size_t size() const { return layouts_.size(); }
+
+private:
+  std::vector<AbiLayout> layouts_;
+};
+
 // A resource type at run time: one per host resource per component
 // instance that imports it, and one per `(type (resource ...))` definition
 // per instantiation.
@@ -55,8 +102,7 @@ struct HandleElem {
   // be dropped or moved while > 0). borrow: the call scope it belongs to.
   uint32_t lend_count = 0;
   uint32_t scope = 0;
-  // borrow: the own handle it was lent from (to return the lend), if the
-  // borrowing side knows it (same instance); 0 otherwise.
+  // Unused by the ABI (lends are returned by the call that took them).
   uint32_t lent_from = 0;
 };
 
@@ -73,6 +119,8 @@ public:
   // Removes and returns the element; nullopt when not live.
   std::optional<HandleElem> Remove(uint32_t index);
   uint32_t live() const { return live_; }
+  // One past the highest index ever handed out (for scans).
+  uint32_t end() const { return static_cast<uint32_t>(elems_.size()) + 1; }
 
 private:
   std::vector<HandleElem> elems_; // elems_[i-1] is handle i
@@ -81,17 +129,25 @@ private:
   uint32_t live_ = 0;
 };
 
+// A call into an instance in progress (the spec's Task, synchronous part):
+// the borrow handles lowered into the instance for it (HandleElem::scope ==
+// scope) must all be dropped before it returns.
+struct TaskFrame {
+  uint32_t scope = 0;
+  uint32_t borrows = 0;
+};
+
 // A component instance's run-time state that the ABI needs.
 struct InstanceState {
   HandleTable handles;
   // The spec's may_leave (false while the instance runs post-return or a
-  // dtor called by the ABI) and may_enter (false while a synchronous call
-  // into it is in progress: re-entrance traps).
+  // realloc called by the ABI) and may_enter (false while a synchronous
+  // call into it is in progress: re-entrance traps).
   bool may_leave = true;
   bool may_enter = true;
-  // Borrow handles created for calls into this instance that are still
-  // running (one scope per active call), to check "borrow dropped before
-  // the call returns".
+  // The calls into this instance in progress, innermost last, and the next
+  // borrow scope id.
+  std::vector<TaskFrame> tasks;
   uint32_t next_scope = 1;
   // 0.3 will add: waitables, tasks, backpressure (docs/components.md).
 };
@@ -116,6 +172,9 @@ struct Site {
   // instance (index = TypeArena::resources index); entries a site never
   // meets may be null.
   const std::vector<ResourceType*>* resources = nullptr;
+  // The layouts of `types` (built once by whoever owns the arena); null:
+  // computed for each call (slow; tests and one-off calls).
+  const AbiLayouts* layouts = nullptr;
 };
 
 // The core function type a `canon lower` of `f` has (the import side), or
@@ -124,6 +183,8 @@ struct Site {
 // flat result (else an out-pointer param when lowering, an i32 result
 // pointing to them when lifting).
 weft::FuncType CoreFuncType(const TypeArena& types, const FuncType& f,
+                            bool lower);
+weft::FuncType CoreFuncType(const AbiLayouts& layouts, const FuncType& f,
                             bool lower);
 
 // The callee of a lowered call: takes lifted arguments, fills results.

@@ -26,6 +26,12 @@
 
 namespace weft::component {
 
+namespace wit { // component/wit.h
+class Resolve;
+struct Options;
+struct SourceFile;
+} // namespace wit
+
 // Per-component-instance host state, one object per type (the WASI 0.2
 // context, later the KV grants, ...). Set by the embedder before
 // instantiation; host functions find theirs with Get<T>().
@@ -67,7 +73,9 @@ struct SemVer {
 };
 // Whether a host interface of version `host` may satisfy an import of
 // version `want`: same pre-release tag, same major, and when major is 0 the
-// same minor (0.2.10 ~ 0.2.12; 0.2 !~ 0.3; 1.2 ~ 1.5).
+// same minor (0.2.10 ~ 0.2.12; 0.2 !~ 0.3; 1.2 ~ 1.5). A pre-release
+// matches only itself, and 0.0.x only the same patch. Parse takes full
+// semver (MAJOR.MINOR.PATCH[-pre][+build]; build metadata is dropped).
 bool SemVerCompatible(const SemVer& want, const SemVer& host);
 
 // "wasi:io/streams@0.2.12" -> {namespace "wasi", package "io", interface
@@ -91,21 +99,30 @@ struct HostInterface {
 class HostLinker {
 public:
   HostLinker();
+  // With WIT options (which @unstable features to include).
+  explicit HostLinker(const wit::Options& options);
   ~HostLinker();
   // Parses a WIT package (one or more files' text; `use` across packages
   // added earlier resolves) into types(). Errors: "FILE:LINE:COL: error:
   // ...".
   Result<bool> AddWit(std::string_view source, std::string_view file_name);
+  // Several files at once (one package split over files, or packages that
+  // use each other); see wit::Resolve::Add.
+  Result<bool> AddWitFiles(std::span<const wit::SourceFile> files);
   // Implements `func` of `interface` (a versioned name as in the WIT,
   // "wasi:io/streams@0.2.12"). Refused when the WIT has no such function.
   Result<bool> Define(std::string_view interface, std::string_view func,
                       HostFn fn);
+  // The drop of a resource, registered on the interface that defines it
+  // (not one that only `use`s it).
   Result<bool> DefineDrop(std::string_view interface, std::string_view resource,
                           HostDropFn fn);
   // The interface that satisfies an import named `import_name` (semver
   // compatible, the highest such version), or null.
   const HostInterface* Resolve(std::string_view import_name) const;
   const TypeArena& types() const;
+  // The WIT behind types(): packages, interfaces, worlds, type names.
+  const wit::Resolve& wit() const;
   // Every interface, for `weft` diagnostics ("known interfaces: ...").
   std::vector<const HostInterface*> Interfaces() const;
 

@@ -107,12 +107,15 @@ Function* App::Match(const std::string& path) const {
 
 std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
                              const WatConverter& wat, std::string& error,
-                             const ModuleCompiler& compile) {
+                             const ModuleCompiler& compile,
+                             std::shared_ptr<caps::KvBackend> kv_backend) {
   auto app = std::make_unique<App>();
   app->manifest = std::move(manifest);
   const Manifest& m = app->manifest;
   const auto variables = caps::ResolveVariables(m.variables, environ);
-  app->kv_backend = std::make_unique<caps::SqliteKvBackend>(data_dir);
+  app->kv_backend = kv_backend
+                        ? std::move(kv_backend)
+                        : std::make_shared<caps::SqliteKvBackend>(data_dir);
   app->kv = std::make_unique<caps::KvService>(app->kv_backend.get());
   for (const FunctionSpec& spec : m.functions) {
     const std::string where =

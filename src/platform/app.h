@@ -62,7 +62,9 @@ struct Function {
 struct App {
   Manifest manifest;
   std::vector<std::unique_ptr<Function>> functions;
-  std::unique_ptr<caps::SqliteKvBackend> kv_backend;
+  // The server's (shared by every version of the app, see LoadApp), or a
+  // SqliteKvBackend of the app's own in the data folder.
+  std::shared_ptr<caps::KvBackend> kv_backend;
   std::unique_ptr<caps::KvService> kv;
   // The function whose route matches `path`, or null.
   Function* Match(const std::string& path) const;
@@ -79,10 +81,13 @@ using ModuleCompiler =
 // Compiles every module (with `compile` when set) and checks that its
 // imports can be bound (WASI and the weft capabilities) and that it exports
 // `_start: [] -> []`. Errors are
-// "<manifest>:<line>: error: function "<name>": <what>".
+// "<manifest>:<line>: error: function "<name>": <what>". KV stores live in
+// `kv_backend` when given (`weft serve --kv-backend`), else in SQLite files
+// in `data_dir`.
 std::unique_ptr<App> LoadApp(Manifest manifest, const std::string& data_dir,
                              const WatConverter& wat, std::string& error,
-                             const ModuleCompiler& compile = {});
+                             const ModuleCompiler& compile = {},
+                             std::shared_ptr<caps::KvBackend> kv_backend = {});
 
 struct WagiRequest {
   std::string method;

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "wasi/host_write.h"
 #include "wasi/wasi_internal.h"
 
 namespace weft::wasi {
@@ -21,31 +22,6 @@ constexpr uint64_t kMaxOffset = INT64_MAX;
 bool IsPipeLike(const FdEntry& e) {
   return e.type == FileType::kUnknown || e.type == FileType::kSocketStream ||
          e.type == FileType::kSocketDgram;
-}
-
-// writev that cannot kill the host with SIGPIPE when the reader of a pipe
-// or socket has gone: SIGPIPE is blocked around the write and a signal the
-// write raised is consumed before unblocking.
-ssize_t WritevNoSigpipe(int fd, const struct iovec* iov, int n,
-                        bool pipe_like) {
-  if (!pipe_like) return ::writev(fd, iov, n);
-  sigset_t pipe_set, old, pending;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  sigemptyset(&pending);
-  ::sigpending(&pending);
-  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
-  ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-  ssize_t r = ::writev(fd, iov, n);
-  int err = errno;
-  if (r < 0 && err == EPIPE && !was_pending) {
-    struct timespec zero = {};
-    while (::sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
-    }
-  }
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  errno = err;
-  return r;
 }
 
 uint16_t FdflagsFromHost(int fl) {

@@ -99,10 +99,22 @@ inline constexpr size_t kMaxKvHandles = 16; // open stores per request
 
 bool ValidStoreName(std::string_view name);
 bool ValidKey(std::string_view key);
+// The smallest string above every string that starts with `prefix`
+// (backends list a prefix as the range [prefix, end)), or nullopt when
+// there is none: an empty prefix or one of 0xff bytes only.
+std::optional<std::string> KvPrefixEnd(std::string_view prefix);
 
-// One open store. Methods return kOk, kNotFound (Get only) or kIo. Delete of
-// a missing key is kOk. ListKeys returns keys with the prefix in byte order.
-// Implementations are safe to call from several threads at once.
+// One open store. Methods return kOk, kNotFound (Get only), kIo (the
+// backend failed or refused the call), kUnavailable (a networked backend
+// cannot be reached now: returned at once while it is known to be down,
+// never after more than the backend's command timeout) or kTooLarge (Set of
+// a value above the backend's own limit, when that is below
+// kMaxValueBytes). Delete of a missing key is kOk. ListKeys returns keys
+// with the prefix in byte order. Implementations are safe to call from
+// several threads at once. Each backend's semantics: docs/kv.md.
+// (Backends: SqliteKvBackend here, RedisKvBackend in kv_redis.h,
+// JetStreamKvBackend in kv_jetstream.h, chosen by MakeKvBackend in
+// kv_backend.h.)
 class KvStore {
 public:
   virtual ~KvStore() = default;
@@ -113,10 +125,16 @@ public:
                              std::vector<std::string>* keys) = 0;
 };
 
-// A place stores live (SQLite files here; Redis or NATS JetStream KV
-// buckets later: one store = one key prefix / one bucket). Open creates the
-// store on first use and may return the same object for the same name.
-// Thread-safe.
+// Receives a networked backend's messages for the server's log (level
+// "warn" when a server becomes unreachable, "info" when it is back); called
+// from any thread, once per change of state.
+using KvEventSink =
+    std::function<void(std::string_view level, const std::string& message)>;
+
+// A place stores live (SQLite files, a Redis server, NATS JetStream KV
+// buckets). Open creates the store on first use and may return the same
+// object for the same name; networked backends do not touch the network in
+// Open (the first call on the store does). Thread-safe.
 class KvBackend {
 public:
   virtual ~KvBackend() = default;

@@ -38,7 +38,7 @@ class SqliteStore final : public KvStore {
 public:
   SqliteStore(sqlite3* db) : db_(db) {}
   ~SqliteStore() override {
-    for (sqlite3_stmt* s : {get_, set_, del_, list_, list_all_})
+    for (sqlite3_stmt* s : {get_, set_, del_, list_, list_range_, list_all_})
       sqlite3_finalize(s);
     sqlite3_close(db_);
   }
@@ -64,8 +64,12 @@ public:
         {&set_, "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT(key) "
                 "DO UPDATE SET value = excluded.value"},
         {&del_, "DELETE FROM kv WHERE key = ?1"},
-        // Keys are BLOBs compared bytewise: [prefix, prefix+1) by range,
-        // with substr as the exact check (no LIKE escaping needed).
+        // Keys are BLOBs compared bytewise: a prefix is the range
+        // [prefix, KvPrefixEnd(prefix)) of the primary key; a prefix of
+        // 0xff bytes only has no end: from it on, with substr as the check
+        // (no LIKE escaping needed).
+        {&list_range_, "SELECT key FROM kv WHERE key >= ?1 AND key < ?2 "
+                       "ORDER BY key"},
         {&list_, "SELECT key FROM kv WHERE key >= ?1 AND substr(key, 1, "
                  "length(?1)) = ?1 ORDER BY key"},
         {&list_all_, "SELECT key FROM kv ORDER BY key"},
@@ -116,8 +120,10 @@ public:
   CapStatus ListKeys(std::string_view prefix,
                      std::vector<std::string>* keys) override {
     std::lock_guard lock(mu_);
-    Stmt s(prefix.empty() ? list_all_ : list_);
+    const std::optional<std::string> end = KvPrefixEnd(prefix);
+    Stmt s(prefix.empty() ? list_all_ : end ? list_range_ : list_);
     if (!prefix.empty() && !s.Bind(1, prefix)) return CapStatus::kIo;
+    if (end && !s.Bind(2, *end)) return CapStatus::kIo;
     keys->clear();
     int rc;
     while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
@@ -136,6 +142,7 @@ private:
   sqlite3_stmt* set_ = nullptr;
   sqlite3_stmt* del_ = nullptr;
   sqlite3_stmt* list_ = nullptr;
+  sqlite3_stmt* list_range_ = nullptr;
   sqlite3_stmt* list_all_ = nullptr;
 };
 
@@ -170,6 +177,15 @@ Result<std::shared_ptr<KvStore>> SqliteKvBackend::Open(std::string_view name) {
   if (Status st = store->Prepare(); !st) return st.error();
   open_.emplace(std::string(name), store);
   return std::shared_ptr<KvStore>(store);
+}
+
+std::optional<std::string> KvPrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff)
+    end.pop_back();
+  if (end.empty()) return std::nullopt;
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
 }
 
 CapStatus KvService::Open(const FunctionGrants& grants, std::string_view name,
