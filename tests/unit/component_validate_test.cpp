@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "component/abi.h"
 #include "component/binary.h"
 #include "component_wat.h"
 
@@ -762,6 +763,41 @@ TEST(ComponentValidate, CanonicalAbiLibraryWithAResourceValidates) {
   EXPECT_TRUE(saw_many);
   EXPECT_TRUE(saw_maybe);
   EXPECT_TRUE(saw_new);
+}
+
+} // namespace
+} // namespace weft::component
+
+namespace weft::component {
+namespace {
+
+// The validator's flattening (validate.cpp) and the canonical ABI's
+// (abi.cpp, CoreFuncType) are written independently; on real components
+// they agree for every canon lift and lower.
+TEST(ComponentValidate, FlatteningAgreesWithTheAbi) {
+  std::vector<std::vector<uint8_t>> components = {
+      HelloComponent(), LibComponent(), WatToComponent(kEverySectionWat)};
+  size_t checked = 0;
+  for (const auto& bytes : components) {
+    ASSERT_FALSE(bytes.empty());
+    auto r = DecodeAndValidate(bytes);
+    ASSERT_TRUE(r.ok()) << r.error().Describe();
+    const ValidatedComponent& v = *r.value();
+    for (const Scope& s : v.scopes) {
+      for (size_t i = 0; i < s.defs.size(); ++i) {
+        const Definition& d = s.component->definitions[i];
+        if (d.kind != Definition::Kind::Canon) continue;
+        bool lower = d.canon.kind == CanonDef::Kind::Lower;
+        if (!lower && d.canon.kind != CanonDef::Kind::Lift) continue;
+        const FuncType& ft = v.types.funcs[s.defs[i].func_type];
+        EXPECT_EQ(s.defs[i].core_type.ToString(),
+                  CoreFuncType(v.types, ft, lower).ToString())
+            << FuncTypeToString(v.types, ft);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GE(checked, 25u);
 }
 
 } // namespace
