@@ -10,7 +10,8 @@ OUT=build-fuzz
 mkdir -p "$OUT" fuzz/component_corpus
 clang++-19 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -Isrc \
-  fuzz/component_fuzz.cpp src/component/*.cpp src/wasm/*.cpp \
+  fuzz/component_fuzz.cpp src/component/binary*.cpp \
+  src/component/validate*.cpp src/component/types.cpp src/wasm/*.cpp \
   -o "$OUT/component_fuzz"
 "$OUT/component_fuzz" -max_total_time="$SECS" -rss_limit_mb=2048 \
   -malloc_limit_mb=1024 -timeout=10 -artifact_prefix=fuzz/component- \
