@@ -358,6 +358,26 @@ TEST_P(EveryTypeTest, ResourceCreatedUsedAndDropped) {
   EXPECT_EQ(Call1("live-counters", {}).u, 0u);
 }
 
+TEST_P(EveryTypeTest, TheHostDropsAnOwnHandleItHolds) {
+  Val c = Call1("[constructor]counter", {Val::U32(1)});
+  Val d = Call1("[constructor]counter", {Val::U32(2)});
+  EXPECT_EQ(Call1("live-counters", {}).u, 2u);
+  EXPECT_FALSE(inst_->DropResource(c));
+  EXPECT_EQ(Call1("live-counters", {}).u, 1u);
+  // Not an own handle, or not one of this instance's resources: refused.
+  auto t = inst_->DropResource(Val::U32(1));
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->message.find("not an own handle"), std::string::npos);
+  ResourceType stranger;
+  t = inst_->DropResource(Val::Own(&stranger, 1));
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->message.find("not a resource of this component instance"),
+            std::string::npos);
+  EXPECT_EQ(Call1("live-counters", {}).u, 1u);
+  EXPECT_FALSE(inst_->DropResource(d));
+  EXPECT_EQ(Call1("live-counters", {}).u, 0u);
+}
+
 TEST_P(EveryTypeTest, CallsTheHostWithEveryDirection) {
   Val l = Val::Of(ValKind::List, 0);
   for (uint32_t v : {1u, 2u, 3u})
