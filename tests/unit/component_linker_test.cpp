@@ -771,8 +771,8 @@ struct JcoRun {
   std::string out;
   int status = -1;
 };
-JcoRun RunJco(const std::string& component, const std::string& args,
-              const std::string& stdin_text = "") {
+JcoRun RunJcoUncached(const std::string& component, const std::string& args,
+                      const std::string& stdin_text) {
   fs::path in = fs::temp_directory_path() /
                 ("weft-linker-stdin-" + std::to_string(::getpid()));
   {
@@ -794,6 +794,17 @@ JcoRun RunJco(const std::string& component, const std::string& args,
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   fs::remove(in);
   return r;
+}
+
+// The same run on both tiers asks jco once.
+JcoRun RunJco(const std::string& component, const std::string& args,
+              const std::string& stdin_text = "") {
+  static std::map<std::string, JcoRun> runs;
+  std::string key = component + '\0' + args + '\0' + stdin_text;
+  auto it = runs.find(key);
+  if (it == runs.end())
+    it = runs.emplace(key, RunJcoUncached(component, args, stdin_text)).first;
+  return it->second;
 }
 
 struct WeftRun {
