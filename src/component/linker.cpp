@@ -45,6 +45,8 @@ struct CFunc {
   const TypeArena* types = nullptr;
   const FuncType* type = nullptr;
   Callee call;
+  // A lifted function: the instance it enters.
+  InstanceState* enters = nullptr;
 };
 
 struct RtInstance;
@@ -572,6 +574,7 @@ Result<bool> Linked::Define(Frame& f, uint32_t index,
       e.func = Make<CFunc>();
       e.func->types = &types;
       e.func->type = site.type;
+      e.func->enters = f.state;
       Site* s = &site;
       e.func->call = [s, core](std::span<const Val> args,
                                std::vector<Val>& results) {
@@ -790,6 +793,15 @@ std::optional<Trap> Linked::Call(const ExportedFunc& f,
                 "`" + f.name + "` takes " +
                     std::to_string(cf->type->params.size()) +
                     " arguments, given " + std::to_string(args.size()),
+                0};
+  }
+  if (cf->enters && !cf->enters->may_enter) {
+    // Refused before entering (a host function called back into the
+    // instance that called it): the instance is unharmed.
+    return Trap{TrapKind::Host,
+                "`" + f.name +
+                    "`: the component instance may not be entered while a "
+                    "call into it is in progress",
                 0};
   }
   results.clear();
