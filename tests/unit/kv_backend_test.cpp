@@ -161,6 +161,13 @@ TEST_P(KvBackendTest, OddKeysRoundTripAndList) {
         "\t\r\n", "\xc3\xa9", "\xff\xfe", "_INBOX.x", "-",     "/",
         "a/b/c"})
     keys.insert(k);
+  std::mt19937 rng(7); // and random ones, every byte 1..255, 1..256 long
+  for (int i = 0; i < 200; ++i) {
+    std::string k(1 + rng() % kMaxKeyBytes, ' ');
+    for (char& c : k)
+      c = static_cast<char>(1 + rng() % 255);
+    keys.insert(k);
+  }
   keys.insert(std::string(kMaxKeyBytes, '\xff'));
   keys.insert(std::string(kMaxKeyBytes, '.'));
   keys.insert(std::string(kMaxKeyBytes, 'a'));
@@ -522,8 +529,18 @@ TEST(RedisUrl, ParsesEveryPart) {
     EXPECT_FALSE(ParseRedisUrl(bad).ok()) << bad;
   TempDir dir("kv-url");
   for (const char* bad :
-       {"http://x", "sqlite:x", "nats://h:1?prefix=a.b", "redis://h:1?x=1"})
+       {"http://x", "sqlite:x", "nats://h:1?prefix=a.b", "redis://h:1?x=1",
+        "nats://h:1?replicas=0", "nats://h:1?replicas=7", "nats://h:1?x=1",
+        "nats://h:1?prefix=a&prefix=b", "redis://h:1?replicas=3",
+        "nats://h:1?prefix="})
     EXPECT_FALSE(MakeKvBackend(bad, dir.path()).ok()) << bad;
+  // Good ones (nothing listens there: the backend connects in the
+  // background, and is dropped at once).
+  for (const char* good : {"sqlite", "redis://127.0.0.1:1?prefix=p%3A",
+                           "nats://127.0.0.1:1?prefix=p_&replicas=3"}) {
+    auto b = MakeKvBackend(good, dir.path());
+    EXPECT_TRUE(b.ok()) << good << ": " << (b.ok() ? "" : b.error().message);
+  }
 }
 
 // A password-protected Redis: the right password works; a wrong one is
@@ -644,6 +661,26 @@ TEST(JetStreamKv, BorrowsAConnection) {
     EXPECT_EQ(v, "v");
   }
   EXPECT_EQ(natsConnection_Status(nc), NATS_CONN_STATUS_CONNECTED);
+  {
+    // Other settings for the same bucket (memory storage): the existing
+    // bucket is used as it is, with a warning.
+    JetStreamKvOptions o;
+    o.bucket_prefix = "node_a_";
+    o.memory_storage = true;
+    std::vector<std::string> events;
+    o.events = [&](std::string_view, const std::string& m) {
+      events.push_back(m);
+    };
+    auto backend = JetStreamKvBackend::Create(nc, o);
+    ASSERT_TRUE(backend.ok());
+    auto s = (*backend)->Open("default").value();
+    std::string v;
+    EXPECT_EQ(KvService::Get(*s, "k", &v), CapStatus::kOk);
+    EXPECT_EQ(v, "v");
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_NE(events[0].find("exists with other settings"), std::string::npos)
+        << events[0];
+  }
   // The bucket is there under the prefix.
   jsCtx* js = nullptr;
   ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);

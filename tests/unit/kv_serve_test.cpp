@@ -47,12 +47,14 @@ protected:
     }
   }
 
-  std::unique_ptr<Server> StartWeft(const std::string& name) {
+  std::unique_ptr<Server> StartWeft(const std::string& name,
+                                    const std::string& url_suffix = "") {
     const fs::path dir = tmp_.path() / name;
     fs::create_directories(dir);
     fs::copy_file(wasm_, dir / "kv-counter.wasm");
     auto s = std::make_unique<Server>(
-        dir, kManifest, std::vector<std::string>{"--kv-backend", url_});
+        dir, kManifest,
+        std::vector<std::string>{"--kv-backend", url_ + url_suffix});
     EXPECT_GT(s->port(), 0) << s->log();
     return s;
   }
@@ -98,6 +100,22 @@ TEST_P(KvServeTest, TwoProcessesShareOneCounter) {
   EXPECT_EQ(StoredCount(), "10");
   EXPECT_FALSE(fs::exists(tmp_.path() / "a" / "data" / "default.sqlite"));
   EXPECT_FALSE(fs::exists(tmp_.path() / "b" / "data" / "default.sqlite"));
+}
+
+// ?prefix= keeps two apps on one server apart: same store name, two
+// counters.
+TEST_P(KvServeTest, PrefixesKeepAppsApart) {
+  auto a = StartWeft("a", "?prefix=app_a_"),
+       b = StartWeft("b", "?prefix=app_b_");
+  ASSERT_GT(a->port(), 0);
+  ASSERT_GT(b->port(), 0);
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(Request(a->port(), "GET", "/").body,
+              "visits: " + std::to_string(i) + "\n");
+    EXPECT_EQ(Request(b->port(), "GET", "/").body,
+              "visits: " + std::to_string(i) + "\n");
+  }
+  EXPECT_EQ(StoredCount(), "status -1"); // nothing under the default prefix
 }
 
 // The KV server dies while weft serves: the request still gets an answer

@@ -107,7 +107,7 @@ std::optional<std::string> KvPrefixEnd(std::string_view prefix);
 // One open store. Methods return kOk, kNotFound (Get only), kIo (the
 // backend failed or refused the call), kUnavailable (a networked backend
 // cannot be reached now: returned at once while it is known to be down,
-// never after more than the backend's command timeout) or kTooLarge (Set of
+// else once the backend's timeouts have passed) or kTooLarge (Set of
 // a value above the backend's own limit, when that is below
 // kMaxValueBytes). Delete of a missing key is kOk. ListKeys returns keys
 // with the prefix in byte order. Implementations are safe to call from

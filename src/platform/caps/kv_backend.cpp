@@ -1,8 +1,10 @@
 // MakeKvBackend: `--kv-backend URL` to a KvBackend.
 #include "platform/caps/kv_backend.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
 
 namespace weft::caps {
 
@@ -44,24 +46,43 @@ bool Digits(std::string_view s) {
   return true;
 }
 
-// Splits "?prefix=P" off `rest`; an Error for any other query.
-Result<std::string> TakePrefix(const std::string& url, std::string& rest,
-                               bool bucket_chars) {
+// Splits the query ("?k=v&k=v", values %-decoded) off `rest`; an Error
+// for a key not in `allowed`, a repeated key or an empty value.
+Result<std::map<std::string, std::string>>
+TakeQuery(const std::string& url, std::string& rest,
+          std::initializer_list<std::string_view> allowed) {
+  std::map<std::string, std::string> out;
   const size_t q = rest.find('?');
-  if (q == std::string::npos) return std::string();
-  const std::string query = rest.substr(q + 1);
+  if (q == std::string::npos) return out;
+  std::string_view query = std::string_view(rest).substr(q + 1);
+  std::string names;
+  for (std::string_view a : allowed)
+    names += (names.empty() ? "" : ", ") + std::string(a) + "=";
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    const size_t eq = item.find('=');
+    const std::string key(item.substr(0, eq));
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      return UrlError(url,
+                      "unknown query \"" + key + "\" (it takes " + names + ")");
+    std::string value;
+    if (eq == std::string_view::npos || eq + 1 == item.size() ||
+        !PercentDecode(item.substr(eq + 1), &value))
+      return UrlError(url, "no value or a bad %-escape for " + key + "=");
+    if (!out.emplace(key, value).second)
+      return UrlError(url, key + "= given twice");
+  }
   rest.resize(q);
-  if (!StartsWith(query, "prefix=") || query.size() == 7 ||
-      query.find('&') != std::string::npos)
-    return UrlError(url, "the only query it takes is ?prefix=NAME");
-  std::string prefix;
-  if (!PercentDecode(query.substr(7), &prefix))
-    return UrlError(url, "bad %-escape in the prefix");
-  if (bucket_chars)
-    for (char c : prefix)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
-        return UrlError(url, "a bucket prefix is [A-Za-z0-9_-] only");
-  return prefix;
+  return out;
+}
+
+bool BucketChars(std::string_view s) {
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
+      return false;
+  return true;
 }
 
 } // namespace
@@ -70,9 +91,9 @@ Result<RedisKvOptions> ParseRedisUrl(const std::string& url) {
   if (!StartsWith(url, "redis://")) return UrlError(url, "not a redis:// URL");
   RedisKvOptions o;
   std::string rest = url.substr(8);
-  auto prefix = TakePrefix(url, rest, false);
-  if (!prefix) return prefix.error();
-  if (!prefix->empty()) o.key_prefix = *prefix;
+  auto query = TakeQuery(url, rest, {"prefix"});
+  if (!query) return query.error();
+  if (query->count("prefix")) o.key_prefix = query->at("prefix");
   std::string authority = rest, path;
   if (size_t slash = rest.find('/'); slash != std::string::npos) {
     authority = rest.substr(0, slash);
@@ -136,10 +157,20 @@ MakeKvBackend(const std::string& url, const std::filesystem::path& data_dir,
   }
   if (StartsWith(url, "nats://") || StartsWith(url, "tls://")) {
     std::string servers = url;
-    auto prefix = TakePrefix(url, servers, true);
-    if (!prefix) return prefix.error();
+    auto query = TakeQuery(url, servers, {"prefix", "replicas"});
+    if (!query) return query.error();
     JetStreamKvOptions o;
-    if (!prefix->empty()) o.bucket_prefix = *prefix;
+    if (query->count("prefix")) {
+      o.bucket_prefix = query->at("prefix");
+      if (!BucketChars(o.bucket_prefix))
+        return UrlError(url, "a bucket prefix is [A-Za-z0-9_-] only");
+    }
+    if (query->count("replicas")) {
+      const std::string& r = query->at("replicas");
+      if (r.size() != 1 || r[0] < '1' || r[0] > '5')
+        return UrlError(url, "replicas= is 1 to 5");
+      o.replicas = r[0] - '0';
+    }
     o.events = std::move(events);
     auto backend = ConnectJetStreamKv(servers, std::move(o));
     if (!backend) return UrlError(url, backend.error().message);

@@ -21,7 +21,9 @@ namespace weft::caps {
 //                    JetStreamKvBackend on its own connection
 // Redis and NATS URLs may end in "?prefix=P": the key prefix (Redis,
 // default "weft:kv:") or bucket prefix (NATS, default "weft_kv_", only
-// [A-Za-z0-9_-]). An Error names what is wrong with the URL.
+// [A-Za-z0-9_-]); NATS URLs also take "replicas=N" (1..5, of the buckets
+// it creates; "?prefix=p_&replicas=3"). An Error names what is wrong with
+// the URL.
 //
 // Under `weft serve --cluster` the cluster layer makes the default backend
 // itself, on its own connection: JetStreamKvBackend::Create(nc, options)

@@ -341,6 +341,19 @@ private:
           sh_->options().memory_storage ? js_MemoryStorage : js_FileStorage;
       kvStore* kv = nullptr;
       natsStatus s = js_CreateKeyValue(&kv, sh_->js(), &cfg);
+      if (s != NATS_OK && !Unreachable(s) &&
+          js_KeyValue(&kv, sh_->js(), bucket_.c_str()) == NATS_OK) {
+        // The bucket exists with other settings (replicas, storage): use it
+        // as it is rather than refuse every call.
+        if (sh_->options().events)
+          sh_->options().events(
+              "warn", NatsError("bucket " + bucket_ +
+                                    " exists with other settings, used as "
+                                    "it is",
+                                s)
+                          .message);
+        s = NATS_OK;
+      }
       if (s != NATS_OK) {
         const std::string why =
             NatsError("bucket " + bucket_ + " cannot be created", s).message;
