@@ -209,8 +209,18 @@ private:
   bool Start(StartDef* out);
   bool ExportR(ExportDef* out);
 
+  // Counts one more definition or declaration against the total limit.
+  bool Entry() {
+    if (++entries_ > limits_.max_total_entries) {
+      return r_.Fail("more than " + std::to_string(limits_.max_total_entries) +
+                     " definitions and declarations in all");
+    }
+    return true;
+  }
+
   Reader& r_;
   const ComponentLimits& limits_;
+  uint64_t entries_ = 0;
 };
 
 bool Decoder::Label(std::string* out) {
@@ -389,6 +399,7 @@ bool Decoder::CoreType(CoreTypeDef* out, uint32_t depth, bool in_module_type) {
     }
     out->decls.resize(n);
     for (CoreModuleDecl& d : out->decls) {
+      if (!Entry()) return false;
       uint8_t k = 0;
       uint64_t at = r_.Offset();
       if (!r_.U8(&k)) return false;
@@ -665,6 +676,7 @@ bool Decoder::Decls(TypeDef* out, uint32_t depth, bool component) {
   }
   out->decls.resize(n);
   for (TypeDecl& d : out->decls) {
+    if (!Entry()) return false;
     uint8_t k = 0;
     uint64_t at = r_.Offset();
     if (!r_.U8(&k)) return false;
@@ -1019,7 +1031,7 @@ bool Decoder::DecodeComponentBody(Component* out, uint32_t depth) {
       uint32_t n = 0;
       if (!r_.Count(&n, limits_.max_definitions, what)) return false;
       for (uint32_t i = 0; i < n; ++i)
-        if (!entry()) return false;
+        if (!Entry() || !entry()) return false;
       return true;
     };
     bool ok = true;
@@ -1031,6 +1043,7 @@ bool Decoder::DecodeComponentBody(Component* out, uint32_t depth) {
       break;
     }
     case 1: { // core module
+      if (!Entry()) return false;
       Definition& d = add(Definition::Kind::CoreModule);
       d.core_module.offset = r_.Offset();
       d.core_module.bytes = {r_.Ptr(), size};
@@ -1059,6 +1072,7 @@ bool Decoder::DecodeComponentBody(Component* out, uint32_t depth) {
       });
       break;
     case 4: { // nested component
+      if (!Entry()) return false;
       Definition& d = add(Definition::Kind::Component);
       if (size < 8 || std::memcmp(r_.Ptr(), kPreamble, 8) != 0) {
         ok = r_.Fail("component section does not start with a component "
@@ -1095,7 +1109,7 @@ bool Decoder::DecodeComponentBody(Component* out, uint32_t depth) {
       ok = vec("canon",
                [&] { return Canon(&add(Definition::Kind::Canon).canon); });
       break;
-    case 9: ok = Start(&add(Definition::Kind::Start).start); break;
+    case 9: ok = Entry() && Start(&add(Definition::Kind::Start).start); break;
     case 10:
       ok = vec("import", [&] {
         Definition& d = add(Definition::Kind::Import);

@@ -29,7 +29,10 @@ struct ComponentLimits {
   uint64_t max_component_bytes = 1ull << 30;
   uint32_t max_nesting = 100;         // nested components/types
   uint32_t max_definitions = 1000000; // per section
-  uint32_t max_type_size = 100000;    // fields/cases/labels/params each
+  // Definitions and type declarations in all (nested ones too): each takes
+  // a few hundred bytes decoded from as little as 2 bytes of input.
+  uint32_t max_total_entries = 250000;
+  uint32_t max_type_size = 100000; // fields/cases/labels/params each
   uint32_t max_name_bytes = 1u << 16;
 };
 
@@ -46,7 +49,11 @@ DecodeComponent(std::span<const uint8_t> bytes,
 // Component::definitions of its scope.
 struct DefInfo {
   // The entity the definition adds to an index space (Import, Alias,
-  // Instance, Export, Type, Canon lift): its resolved type.
+  // Instance, Export, Type, Canon lift, Component): its resolved type.
+  // A Type definition of a value type or resource is kind Type; of a func,
+  // instance or component type, kind Func/Instance/Component with the
+  // arena id of that type. Core aliases and core instances leave it unset.
+  // Import/Export of a resource also set `resource`.
   ExternType type;
   // Canon Lift/Lower: the component-level function type (TypeArena::funcs).
   uint32_t func_type = 0;

@@ -25,7 +25,7 @@ constexpr size_t kMaxFlatResults = 1;
 constexpr uint64_t kMaxTypeNodes = 100000;
 // Validation work (type nodes compared, copied or made) allowed per
 // component, so no input makes validation quadratic in its size.
-constexpr uint64_t kWorkBudget = 4000000;
+constexpr uint64_t kWorkBudget = 1000000;
 
 // What a type index refers to.
 struct TypeEntry {
@@ -90,6 +90,9 @@ struct Frame {
   std::vector<uint32_t> instances;  // arena instances
   // Strongly-unique names (lowercased) of imports and exports so far.
   std::unordered_set<std::string> import_names, export_names;
+  // Resources imported/exported so far under a plain name (lowercased), for
+  // the [constructor]/[method]/[static] rules.
+  std::unordered_map<std::string, uint32_t> import_resources, export_resources;
 };
 
 // Per-val-type facts, parallel to TypeArena::vals.
@@ -882,6 +885,8 @@ private:
                           DefInfo* info);
   bool CanonDefinition(const CanonDef& c, uint64_t offset, DefInfo* info);
   bool ImportDefinition(const ImportDef& imp, uint64_t offset, DefInfo* info);
+  bool Annotated(const std::string& name, const ExternType& t, bool is_import,
+                 uint64_t offset);
   bool ExportDefinition(const ExportDef& e, uint64_t offset, DefInfo* info);
   bool SortIndexType(Sort sort, uint32_t index, uint64_t offset,
                      ExternType* out);
@@ -900,6 +905,31 @@ private:
     std::string why = names::CheckExternName(n.name);
     if (!why.empty()) {
       return Fail("invalid name \"" + n.name + "\": " + why, offset);
+    }
+    if (n.implements) {
+      if (names::IsInterfaceName(n.name)) {
+        return Fail("\"" + n.name +
+                        "\": (implements) needs a plain name, not an "
+                        "interface name",
+                    offset);
+      }
+      if (!names::IsInterfaceName(*n.implements) ||
+          !names::CheckExternName(*n.implements).empty()) {
+        return Fail("\"" + n.name + "\": (implements \"" + *n.implements +
+                        "\") is not an interface name",
+                    offset);
+      }
+    }
+    return true;
+  }
+  // (implements) names an instance.
+  bool ImplementsInstance(const ExternName& n, const ExternType& t,
+                          uint64_t offset) {
+    if (n.implements && t.kind != ExternType::Kind::Instance) {
+      return Fail("\"" + n.name +
+                      "\": (implements) is only allowed on "
+                      "instances",
+                  offset);
     }
     return true;
   }
@@ -1018,12 +1048,22 @@ bool Validator::CoreTypeDefinition(const CoreTypeDef& t, CoreTypeEntry* out) {
     switch (d.kind) {
     case CoreModuleDecl::Kind::Type: types.push_back(d.type); break;
     case CoreModuleDecl::Kind::OuterAlias: {
-      if (d.outer_count >= frames_.size()) {
+      // Count 0 is the module type itself, 1 the enclosing scope, ...
+      if (d.outer_count == 0) {
+        if (d.outer_index >= types.size()) {
+          return Fail("module type: outer alias of type " +
+                          std::to_string(d.outer_index) + " out of bounds",
+                      t.offset);
+        }
+        types.push_back(weft::FuncType(types[d.outer_index]));
+        break;
+      }
+      if (d.outer_count > frames_.size()) {
         return Fail("module type: outer alias count " +
                         std::to_string(d.outer_count) + " out of bounds",
                     t.offset);
       }
-      Frame& f = frames_[frames_.size() - 1 - d.outer_count];
+      Frame& f = frames_[frames_.size() - d.outer_count];
       if (d.outer_index >= f.core_types.size() ||
           f.core_types[d.outer_index].module) {
         return Fail("module type: outer alias of core type " +
@@ -1151,6 +1191,7 @@ bool Validator::TypeDecls(const TypeDef& t, DefInfo* info) {
       }
       ExternType et;
       if (!ResolveDesc(item.desc, item.name.name, t.offset, &et)) return false;
+      if (!Annotated(item.name.name, et, is_import, t.offset)) return false;
       Push(et);
       (is_import ? ct.imports : ct.exports).push_back({item.name.name, et});
       break;
@@ -1762,6 +1803,10 @@ bool Validator::ImportDefinition(const ImportDef& imp, uint64_t offset,
   }
   ExternType t;
   if (!ResolveDesc(imp.desc, imp.name.name, offset, &t)) return false;
+  if (!ImplementsInstance(imp.name, t, offset) ||
+      !Annotated(imp.name.name, t, true, offset)) {
+    return false;
+  }
   Push(t);
   info->type = t;
   if (t.kind == ExternType::Kind::Type && t.resource) info->resource = t.id;
@@ -1800,8 +1845,67 @@ bool Validator::ExportDefinition(const ExportDef& e, uint64_t offset,
     }
     info->resource = t.id;
   }
+  if (!ImplementsInstance(e.name, t, offset) ||
+      !Annotated(e.name.name, t, false, offset)) {
+    return false;
+  }
   Push(t);
   info->type = t;
+  return true;
+}
+
+bool Validator::Annotated(const std::string& name, const ExternType& t,
+                          bool is_import, uint64_t offset) {
+  Frame& f = Top();
+  auto& resources = is_import ? f.import_resources : f.export_resources;
+  const char* side = is_import ? "import" : "export";
+  if (name.empty() || name[0] != '[') {
+    if (t.kind == ExternType::Kind::Type && t.resource &&
+        !names::IsInterfaceName(name)) {
+      resources[Lower(name)] = t.id;
+    }
+    return true;
+  }
+  size_t close = name.find(']');
+  std::string annotation = name.substr(0, close + 1);
+  std::string rest = name.substr(close + 1);
+  std::string resource = rest.substr(0, rest.find('.'));
+  if (t.kind != ExternType::Kind::Func) {
+    return Fail("\"" + name + "\": " + annotation +
+                    " names are only allowed on functions",
+                offset);
+  }
+  auto it = resources.find(Lower(resource));
+  if (it == resources.end()) {
+    return Fail("\"" + name + "\": no preceding resource " + side + " \"" +
+                    resource + "\"",
+                offset);
+  }
+  const FuncType& ft = arena_.funcs[t.id];
+  auto is_handle = [&](TypeId id, ValKind kind) {
+    const ValType& v = arena_.vals[id];
+    return v.kind == kind && v.resource == it->second;
+  };
+  if (annotation == "[constructor]") {
+    bool ok = ft.results.size() == 1;
+    if (ok && !is_handle(ft.results[0], ValKind::Own)) {
+      const ValType& r = arena_.vals[ft.results[0]];
+      ok = r.kind == ValKind::Result && r.ok && is_handle(*r.ok, ValKind::Own);
+    }
+    if (!ok) {
+      return Fail("\"" + name + "\": a constructor must return own<" +
+                      resource + "> or result<own<" + resource + ">, _>",
+                  offset);
+    }
+  } else if (annotation == "[method]") {
+    if (ft.params.empty() || ft.params[0].name != "self" ||
+        !is_handle(ft.params[0].type, ValKind::Borrow)) {
+      return Fail("\"" + name +
+                      "\": a method's first parameter must be self: borrow<" +
+                      resource + ">",
+                  offset);
+    }
+  }
   return true;
 }
 

@@ -494,6 +494,24 @@ TEST(ComponentBinary, CountsAboveTheLimitsAreRefused) {
             "component: name of 4 bytes exceeds the limit of 3 at offset 12");
 }
 
+TEST(ComponentBinary, TotalEntriesAreLimited) {
+  // Two sections of 3 definitions and a type with 3 declarations: 10 in all
+  // (each decoded definition is hundreds of bytes, from 2 bytes of input).
+  std::vector<uint8_t> three = Section(7, {0x03, 0x7f, 0x7f, 0x7f});
+  std::vector<uint8_t> decls =
+      Section(7, {0x01, 0x42, 0x03, 0x01, 0x7f, 0x01, 0x7f, 0x01, 0x7f});
+  std::vector<uint8_t> bytes = Cat({Preamble(), three, three, decls});
+  ComponentLimits limits;
+  limits.max_total_entries = 10;
+  auto ok = Decode(bytes, limits);
+  EXPECT_TRUE(ok.ok()) << ok.error().Describe();
+  limits.max_total_entries = 9;
+  // The third declaration, at offset 29, is the tenth entry.
+  EXPECT_EQ(DecodeError(bytes, limits),
+            "component: more than 9 definitions and declarations in all at "
+            "offset 29");
+}
+
 TEST(ComponentBinary, ComponentLargerThanTheLimitIsRefused) {
   ComponentLimits small;
   small.max_component_bytes = 16;

@@ -69,6 +69,54 @@ inline std::vector<uint8_t> WatToComponent(const std::string& wat) {
   return ReadBytes(out);
 }
 
+// Many WAT texts at once, in one node process calling the same wasm-tools
+// `parse` that `jco parse` runs (jco-transpile's), so a table of cases
+// costs one tool start-up instead of one per case. An empty entry (and a
+// test failure) for a text that does not parse.
+inline std::vector<std::vector<uint8_t>>
+WatsToComponents(const std::vector<std::string>& wats) {
+  static int batch = 0;
+  std::filesystem::path dir =
+      ScratchDir() / ("batch" + std::to_string(batch++));
+  std::filesystem::create_directories(dir);
+  for (size_t i = 0; i < wats.size(); ++i)
+    std::ofstream(dir / (std::to_string(i) + ".wat")) << wats[i];
+  std::string nm = WEFT_JCO;
+  nm = nm.substr(0, nm.size() - std::string("/.bin/jco").size());
+  {
+    std::ofstream js(dir / "parse.mjs");
+    js << "import { parse } from '" << nm
+       << "/@bytecodealliance/jco-transpile/dist/wasm-tools.js';\n"
+          "import { readFileSync, writeFileSync } from 'node:fs';\n"
+          "const dir = process.argv[2];\n"
+          "for (let i = 0; i < Number(process.argv[3]); ++i) {\n"
+          "  try {\n"
+          "    const wasm = await parse(readFileSync(`${dir}/${i}.wat`, "
+          "'utf8'));\n"
+          "    writeFileSync(`${dir}/${i}.wasm`, wasm);\n"
+          "  } catch (e) { writeFileSync(`${dir}/${i}.err`, String(e)); }\n"
+          "}\n";
+  }
+  std::string cmd = "node '" + (dir / "parse.mjs").string() + "' '" +
+                    dir.string() + "' " + std::to_string(wats.size()) +
+                    " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "failed: " << cmd;
+  std::vector<std::vector<uint8_t>> out;
+  for (size_t i = 0; i < wats.size(); ++i) {
+    std::filesystem::path wasm = dir / (std::to_string(i) + ".wasm");
+    if (!std::filesystem::exists(wasm)) {
+      std::ifstream e(dir / (std::to_string(i) + ".err"));
+      std::string msg((std::istreambuf_iterator<char>(e)),
+                      std::istreambuf_iterator<char>());
+      ADD_FAILURE() << "wasm-tools parse failed: " << msg << "\n" << wats[i];
+      out.emplace_back();
+      continue;
+    }
+    out.push_back(ReadBytes(wasm));
+  }
+  return out;
+}
+
 // A real WASI 0.2 command component: hello.c with clang-19 (wasm32-wasi,
 // preview1), adapted by `jco new --wasi-command`. Built once per process.
 inline const std::vector<uint8_t>& HelloComponent() {
