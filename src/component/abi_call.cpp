@@ -34,16 +34,17 @@ bool Cx::Realloc(uint32_t old, uint32_t old_size, uint32_t align,
                                      Value::I32(align), Value::I32(new_size)};
   const bool saved = inst.may_leave;
   inst.may_leave = false;
-  CallResult r = store.Call(opts.realloc, args);
+  Value result;
+  std::optional<Trap> t = store.Call(opts.realloc, args, std::span(&result, 1));
   inst.may_leave = saved;
   Refresh();
-  if (r.trap) {
-    trap = std::move(r.trap);
+  if (t) {
+    trap = std::move(t);
     return false;
   }
-  if (r.results.size() != 1 || r.results[0].type != weft::ValType::I32)
+  if (result.type != weft::ValType::I32)
     return Fail("realloc does not return one i32");
-  *ptr = r.results[0].i32;
+  *ptr = result.i32;
   if (*ptr % align != 0)
     return Fail("realloc returned " + std::to_string(*ptr) + ", not " +
                 std::to_string(align) + "-byte aligned");
@@ -173,9 +174,10 @@ std::optional<Trap> ResourceDrop(Store& store, InstanceState& instance,
                     "its destructor (a call into it is in progress)");
   if (enters) owner->may_enter = false;
   const Value arg = Value::I32(e.rep);
-  CallResult r = store.Call(type->dtor, std::span<const Value>(&arg, 1));
+  std::optional<Trap> t =
+      store.Call(type->dtor, std::span<const Value>(&arg, 1), {});
   if (enters) owner->may_enter = true;
-  return std::move(r.trap);
+  return t;
 }
 
 std::optional<Trap> ResourceRep(InstanceState& instance, ResourceType* type,
@@ -457,25 +459,29 @@ std::optional<Trap> CallLifted(const Site& site, FuncInst* core_func,
   }
   cx.task = -1; // no borrows in results
 
-  CallResult r = site.store->Call(core_func, std::span(flat.data(), nflat));
-  if (r.trap) return fail(std::move(r.trap));
   const bool results_in_memory = rshape.flat.flat_count > kMaxFlatResults;
   const size_t want = results_in_memory ? 1 : rshape.flat.flat_count;
-  if (r.results.size() != want)
-    return fail(HostTrap(
-        "the core function returned " + std::to_string(r.results.size()) +
-        " values, the lifted type needs " + std::to_string(want)));
+  if (core_func && core_func->type().results.size() != want)
+    return fail(HostTrap("the core function returns " +
+                         std::to_string(core_func->type().results.size()) +
+                         " values, the lifted type needs " +
+                         std::to_string(want)));
+  Value core_result;
+  const std::span<Value> core_results(&core_result, want);
+  if (std::optional<Trap> t = site.store->Call(
+          core_func, std::span(flat.data(), nflat), core_results))
+    return fail(std::move(t));
   cx.Refresh();
   cx.SetLiftBudget();
   results.clear();
   results.resize(f.results.size());
   bool ok = ChargeValues(cx, rshape.values);
   if (ok && results_in_memory) {
-    const uint32_t ptr = r.results[0].i32;
+    const uint32_t ptr = core_result.i32;
     ok = cx.CheckRange(ptr, rshape.size, rshape.align, "results") &&
          LoadTuple(cx, f.results, ptr, results);
   } else if (ok && !f.results.empty()) {
-    abi::FlatIn in{r.results.data(), r.results.size()};
+    abi::FlatIn in{core_results.data(), core_results.size()};
     ok = abi::LiftFlat(cx, in, f.results[0], results[0]);
   }
   if (!ok) return fail(std::move(cx.trap));
@@ -486,9 +492,10 @@ std::optional<Trap> CallLifted(const Site& site, FuncInst* core_func,
                          "returned"));
   if (site.opts.post_return) {
     inst.may_leave = false;
-    CallResult pr = site.store->Call(site.opts.post_return, r.results);
+    std::optional<Trap> t =
+        site.store->Call(site.opts.post_return, core_results, {});
     inst.may_leave = true;
-    if (pr.trap) return fail(std::move(pr.trap));
+    if (t) return fail(std::move(t));
   }
   EndTask(inst, task);
   return std::nullopt;

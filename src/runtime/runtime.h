@@ -256,6 +256,11 @@ public:
 
   // Calls a function (guest or host). Argument count/types must match.
   CallResult Call(FuncInst* func, std::span<const Value> args);
+  // The same, with the results written into `results` (exactly as many as
+  // the function has): no allocation, for calls on a hot path (the
+  // canonical ABI's realloc and post-return).
+  std::optional<Trap> Call(FuncInst* func, std::span<const Value> args,
+                           std::span<Value> results);
 
   // May be called from another thread or a signal handler: the running
   // guest traps with TrapKind::Interrupted at its next loop back-edge or

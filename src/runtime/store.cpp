@@ -70,43 +70,44 @@ bool Store::interrupted() const {
 
 Instance* Store::CallerInstance() const { return impl_->caller; }
 
-CallResult Store::Call(FuncInst* func, std::span<const Value> args) {
-  CallResult r;
-  if (func == nullptr) {
-    r.trap = Trap{TrapKind::Host, "call of a null function", 0};
-    return r;
-  }
+std::optional<Trap> Store::Call(FuncInst* func, std::span<const Value> args,
+                                std::span<Value> results) {
+  if (func == nullptr)
+    return Trap{TrapKind::Host, "call of a null function", 0};
   FuncInstImpl* f = AsImpl(func);
   const FuncType& type = f->type();
-  if (args.size() != type.params.size()) {
-    r.trap = Trap{TrapKind::Host, "argument count mismatch"};
-    return r;
-  }
+  if (args.size() != type.params.size())
+    return Trap{TrapKind::Host, "argument count mismatch"};
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i].type != type.params[i]) {
-      r.trap = Trap{TrapKind::Host, "argument type mismatch"};
-      return r;
-    }
+    if (args[i].type != type.params[i])
+      return Trap{TrapKind::Host, "argument type mismatch"};
   }
-  if (impl_->call_nesting >= kMaxCallNesting) {
-    r.trap = Trap::Of(TrapKind::CallStackExhausted);
-    return r;
-  }
+  if (results.size() != type.results.size())
+    return Trap{TrapKind::Host, "result count mismatch"};
+  if (impl_->call_nesting >= kMaxCallNesting)
+    return Trap::Of(TrapKind::CallStackExhausted);
   if (impl_->call_nesting == 0)
     impl_->interrupt.store(false, std::memory_order_relaxed);
-  r.results.resize(type.results.size());
-  for (size_t i = 0; i < r.results.size(); ++i)
-    r.results[i] = Value::Default(type.results[i]);
+  for (size_t i = 0; i < results.size(); ++i)
+    results[i] = Value::Default(type.results[i]);
+  std::optional<Trap> trap;
   ++impl_->call_nesting;
   if (f->is_host()) {
     Instance* saved = impl_->caller;
     impl_->caller = nullptr;
-    r.trap = f->host(*this, args, r.results);
+    trap = f->host(*this, args, results);
     impl_->caller = saved;
   } else {
-    r.trap = f->tier->Invoke(*this, f, args, r.results);
+    trap = f->tier->Invoke(*this, f, args, results);
   }
   --impl_->call_nesting;
+  return trap;
+}
+
+CallResult Store::Call(FuncInst* func, std::span<const Value> args) {
+  CallResult r;
+  if (func != nullptr) r.results.resize(AsImpl(func)->type().results.size());
+  r.trap = Call(func, args, r.results);
   if (r.trap) r.results.clear();
   return r;
 }

@@ -603,6 +603,30 @@ TEST_F(ComponentAbi, GuestViolationsTrapWithTheirReason) {
   }
 }
 
+// A small guest cannot make the host allocate without bound by aliasing:
+// one 512 KiB string referenced 100 times, or 2M+ one-byte records.
+TEST_F(ComponentAbi, AliasedDataIsBoundedPerCall) {
+  ASSERT_TRUE(g.memory->Grow(40));
+  const TypeId str = T.P(ValKind::String);
+  std::memset(Mem(), 'a', 512 * 1024);
+  const uint32_t list = 600 * 1024;
+  for (uint32_t i = 0; i < 100; ++i) {
+    Put32(list + 8 * i, 0);
+    Put32(list + 8 * i + 4, 512 * 1024);
+  }
+  std::vector<Val> v = LiftOne(T.List(str), {Value::I32(list), Value::I32(10)});
+  ASSERT_EQ(trap, "");
+  EXPECT_EQ(v[0].items.size(), 10u); // 5 MiB: within the limit
+  LiftOne(T.List(str), {Value::I32(list), Value::I32(100)});
+  EXPECT_NE(trap.find("more string and byte-list data than its limit"),
+            std::string::npos)
+      << trap;
+  const TypeId rec = T.Record({T.P(ValKind::Bool)});
+  LiftOne(T.List(rec), {Value::I32(0), Value::I32((1u << 21) + 1)});
+  EXPECT_NE(trap.find("more values than the call's limit"), std::string::npos)
+      << trap;
+}
+
 TEST_F(ComponentAbi, ParameterAndResultPointersAreChecked) {
   FuncType f;
   for (int i = 0; i < 17; ++i)
@@ -635,6 +659,29 @@ TEST_F(ComponentAbi, ParameterAndResultPointersAreChecked) {
   t = CallLifted(site, core, {}, results);
   ASSERT_TRUE(t);
   EXPECT_NE(t->message.find("out of bounds"), std::string::npos) << t->message;
+}
+
+TEST_F(ComponentAbi, CoreFunctionOfTheWrongTypeTraps) {
+  FuncType f;
+  f.results = {T.P(ValKind::U32)};
+  FuncType none; // a core function without the u32 result
+  FuncInst* core = HostCore(none, false, [](auto, auto) {});
+  Site site = MakeSite(f);
+  std::vector<Val> results;
+  auto t = CallLifted(site, core, {}, results);
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->message.find("the core function returns 0 values, the lifted "
+                            "type needs 1"),
+            std::string::npos)
+      << t->message;
+  EXPECT_TRUE(inst.may_enter);
+  // Too few core arguments for a lowered call.
+  FuncType g2;
+  g2.params = {{"s", T.P(ValKind::String)}};
+  Lift(g2, {Value::I32(0)});
+  EXPECT_NE(trap.find("do not match the lowered function's type"),
+            std::string::npos)
+      << trap;
 }
 
 TEST_F(ComponentAbi, BadReallocResultsTrap) {
