@@ -76,6 +76,7 @@ struct WorldItem {
   std::string name;
   uint32_t index = 0; // Interface: Resolve::interfaces(); Func: funcs
   ExternType type;    // what it is in the world's ComponentType
+  std::optional<uint32_t> used_from; // Type: `use`d from this interface
   std::string docs;
   Gate gate;
 };
@@ -143,6 +144,10 @@ public:
   // resource's name ("result<_, stream-error>", "borrow<output-stream>").
   std::string TypeText(TypeId id) const;
   std::string FuncText(const FuncType& f) const;
+  // A package as one WIT file that parses back to the same types (gates
+  // and docs included; a world's imports as resolved, transitive ones
+  // included).
+  std::string PackageText(uint32_t package) const;
 
   struct State; // wit_resolve.cpp
 

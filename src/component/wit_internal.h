@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,23 @@
 #include "component/types.h"
 #include "component/wit.h"
 #include "wasm/result.h"
+
+namespace weft::component::wit {
+
+// Everything a Resolve holds (wit_resolve.cpp builds it, wit_print.cpp
+// prints it).
+struct Resolve::State {
+  Options options;
+  TypeArena arena;
+  std::vector<Package> packages;
+  std::vector<Interface> interfaces;
+  std::vector<World> worlds;
+  std::map<TypeId, std::string> names; // named value types, for TypeText
+  std::map<uint32_t, TypeId> own_ids, borrow_ids; // by resource
+  std::map<uint32_t, uint32_t> resource_owner;    // resource -> interface
+};
+
+} // namespace weft::component::wit
 
 namespace weft::component::wit::detail {
 

@@ -25,7 +25,7 @@ std::string AstPath::Text() const {
 
 namespace {
 
-constexpr std::array<const char*, 42> kKeywords = {
+constexpr std::array<std::string_view, 42> kKeywords = {
     "as",     "async",  "bool",   "borrow",  "char",      "constructor",
     "enum",   "export", "f32",    "f64",     "flags",     "from",
     "func",   "future", "import", "include", "interface", "list",
@@ -35,7 +35,7 @@ constexpr std::array<const char*, 42> kKeywords = {
     "u64",    "u8",     "use",    "variant", "with",      "world"};
 
 bool IsKeyword(std::string_view s) {
-  for (const char* k : kKeywords)
+  for (std::string_view k : kKeywords)
     if (s == k) return true;
   return false;
 }
@@ -85,19 +85,19 @@ struct Token {
   Kind kind = Kind::End;
   std::string text;         // Ident: without a leading '%'
   bool explicit_id = false; // written with '%' (never a keyword)
+  bool keyword = false;     // a bare keyword (decided once, when lexed)
   Pos pos;
   size_t begin = 0, end = 0; // byte offsets
   std::string docs;          // doc comments just before the token
 
   bool Is(std::string_view p) const { return kind == Kind::Punct && text == p; }
   bool IsKw(std::string_view k) const {
-    return kind == Kind::Ident && !explicit_id && text == k;
+    return kind == Kind::Ident && keyword && text == k;
   }
   std::string Describe() const {
     switch (kind) {
     case Kind::End: return "end of file";
-    case Kind::Ident:
-      return (!explicit_id && IsKeyword(text) ? "keyword `" : "`") + text + "`";
+    case Kind::Ident: return (keyword ? "keyword `" : "`") + text + "`";
     case Kind::Int: return "integer `" + text + "`";
     case Kind::Punct: return "`" + text + "`";
     case Kind::String: return "string literal";
@@ -202,6 +202,7 @@ public:
       t.text = std::string(text_.substr(word, at - word));
       pos.col += static_cast<uint32_t>(at - start);
       t.end = at;
+      t.keyword = !t.explicit_id && IsKeyword(t.text);
       if (!IsKebab(t.text))
         return MakeError(file_, t.pos,
                          "`" + t.text +
@@ -405,7 +406,7 @@ public:
       auto pkg = PackageDecl();
       if (!pkg.ok()) return pkg.error();
       if (Peek().Is(";")) {
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         f.packages[0] = std::move(*pkg);
         f.packages[0].docs = docs;
       } else {
@@ -453,18 +454,19 @@ private:
     return Err(Peek().pos, "expected " + std::string(wanted) + ", found " +
                                Peek().Describe());
   }
-  Result<Token> Expect(std::string_view punct) {
+  // Moves past the current token.
+  Result<bool> Skip() { return Fill(); }
+  Result<bool> Expect(std::string_view punct) {
     if (!Peek().Is(punct)) return Unexpected("`" + std::string(punct) + "`");
-    return Next();
+    return Skip();
   }
-  Result<Token> ExpectKw(std::string_view kw) {
+  Result<bool> ExpectKw(std::string_view kw) {
     if (!Peek().IsKw(kw)) return Unexpected("`" + std::string(kw) + "`");
-    return Next();
+    return Skip();
   }
   // An identifier that is not a keyword (unless written with '%').
   Result<Token> Id(std::string_view what = "an identifier") {
-    if (Peek().kind != Token::Kind::Ident ||
-        (!Peek().explicit_id && IsKeyword(Peek().text)))
+    if (Peek().kind != Token::Kind::Ident || Peek().keyword)
       return Unexpected(what);
     return Next();
   }
@@ -495,7 +497,7 @@ private:
     p.ns = ns->text;
     p.name = name->text;
     if (Peek().Is("@")) {
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       auto v = Version();
       if (!v.ok()) return v.error();
       p.version = *v;
@@ -511,7 +513,7 @@ private:
         return Err(Peek().pos, "packages cannot be nested in packages");
       WEFT_TRY(PackageItem(pkg));
     }
-    WEFT_TRY(Next());
+    WEFT_TRY(Skip());
     return true;
   }
 
@@ -523,7 +525,7 @@ private:
       if (gate->any) return Err(gate->pos, "a top-level `use` cannot be gated");
       AstTopUse u;
       u.pos = Peek().pos;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       auto path = Path();
       if (!path.ok()) return path.error();
       u.path = std::move(*path);
@@ -532,7 +534,7 @@ private:
                                "`use iface.{...}` belongs in an interface");
       u.as = u.path.name;
       if (Peek().IsKw("as")) {
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         auto as = Id();
         if (!as.ok()) return as.error();
         u.as = as->text;
@@ -546,7 +548,7 @@ private:
       i.docs = docs;
       i.gate = *gate;
       i.pos = Peek().pos;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       auto name = Id("an interface name");
       if (!name.ok()) return name.error();
       i.name = name->text;
@@ -559,7 +561,7 @@ private:
       AstWorld w;
       w.docs = docs;
       w.gate = *gate;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       auto name = Id("a world name");
       if (!name.ok()) return name.error();
       w.name = name->text;
@@ -577,7 +579,7 @@ private:
     g.pos = Peek().pos;
     while (Peek().Is("@")) {
       Pos at = Peek().pos;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       if (Peek().kind != Token::Kind::Ident)
         return Unexpected("an attribute name");
       auto name = Next();
@@ -587,7 +589,7 @@ private:
       if (n == "since" || n == "deprecated") {
         if (!(Peek().kind == Token::Kind::Ident && Peek().text == "version"))
           return Unexpected("`version`");
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         WEFT_TRY(Expect("="));
         auto v = Version();
         if (!v.ok()) return v.error();
@@ -597,7 +599,7 @@ private:
       } else if (n == "unstable") {
         if (!(Peek().kind == Token::Kind::Ident && Peek().text == "feature"))
           return Unexpected("`feature`");
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         WEFT_TRY(Expect("="));
         auto f = Id("a feature name");
         if (!f.ok()) return f.error();
@@ -607,7 +609,7 @@ private:
       } else if (n == "external-id") {
         if (Peek().kind != Token::Kind::String)
           return Unexpected("a string literal");
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
       } else {
         return Err(name->pos, "unknown attribute `@" + n + "`");
       }
@@ -629,7 +631,7 @@ private:
       p.name = first->text;
       return p;
     }
-    WEFT_TRY(Next());
+    WEFT_TRY(Skip());
     auto pkg = Id("a package name");
     if (!pkg.ok()) return pkg.error();
     if (Peek().Is(":"))
@@ -644,7 +646,7 @@ private:
     p.pkg = pkg->text;
     p.name = name->text;
     if (Peek().Is("@")) {
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       auto v = Version();
       if (!v.ok()) return v.error();
       p.version = *v;
@@ -661,7 +663,7 @@ private:
       WEFT_TRY(InterfaceItem(item, /*allow_func=*/true));
       iface.items.push_back(std::move(item));
     }
-    WEFT_TRY(Next());
+    WEFT_TRY(Skip());
     return true;
   }
 
@@ -681,7 +683,7 @@ private:
     const Token& t = Peek();
     if (t.IsKw("use")) {
       item.kind = AstItem::Kind::Use;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       auto path = Path();
       if (!path.ok()) return path.error();
       item.path = std::move(*path);
@@ -694,14 +696,14 @@ private:
         if (!id.ok()) return id.error();
         n.name = id->text;
         if (Peek().IsKw("as")) {
-          WEFT_TRY(Next());
+          WEFT_TRY(Skip());
           auto as = Id();
           if (!as.ok()) return as.error();
           n.as = as->text;
         }
         item.names.push_back(std::move(n));
         if (Peek().Is(",")) {
-          WEFT_TRY(Next());
+          WEFT_TRY(Skip());
           if (Peek().Is("}")) break;
           continue;
         }
@@ -713,7 +715,7 @@ private:
     }
     if (t.IsKw("type")) {
       item.kind = AstItem::Kind::Alias;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       WEFT_TRY(ItemName(item));
       WEFT_TRY(Expect("="));
       auto ty = Type(0);
@@ -724,7 +726,7 @@ private:
     }
     if (t.IsKw("record")) {
       item.kind = AstItem::Kind::Record;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       WEFT_TRY(ItemName(item));
       WEFT_TRY(Expect("{"));
       while (!Peek().Is("}")) {
@@ -739,7 +741,7 @@ private:
         f.type = std::move(*ty);
         item.fields.push_back(std::move(f));
         if (!Peek().Is(",")) break;
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
       }
       WEFT_TRY(Expect("}"));
       return true;
@@ -748,7 +750,7 @@ private:
       item.kind = t.IsKw("variant") ? AstItem::Kind::Variant
                   : t.IsKw("enum")  ? AstItem::Kind::Enum
                                     : AstItem::Kind::Flags;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       WEFT_TRY(ItemName(item));
       WEFT_TRY(Expect("{"));
       while (!Peek().Is("}")) {
@@ -758,7 +760,7 @@ private:
         if (!id.ok()) return id.error();
         c.name = id->text;
         if (item.kind == AstItem::Kind::Variant && Peek().Is("(")) {
-          WEFT_TRY(Next());
+          WEFT_TRY(Skip());
           auto ty = Type(0);
           if (!ty.ok()) return ty.error();
           c.type = std::move(*ty);
@@ -766,17 +768,17 @@ private:
         }
         item.cases.push_back(std::move(c));
         if (!Peek().Is(",")) break;
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
       }
       WEFT_TRY(Expect("}"));
       return true;
     }
     if (t.IsKw("resource")) {
       item.kind = AstItem::Kind::Resource;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       WEFT_TRY(ItemName(item));
       if (Peek().Is(";")) {
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         return true;
       }
       WEFT_TRY(Expect("{"));
@@ -790,11 +792,11 @@ private:
         m.pos = Peek().pos;
         if (Peek().IsKw("constructor")) {
           m.kind = AstResourceFunc::Kind::Constructor;
-          WEFT_TRY(Next());
+          WEFT_TRY(Skip());
           m.func.pos = m.pos;
           WEFT_TRY(Params(m.func));
           if (Peek().Is("->")) {
-            WEFT_TRY(Next());
+            WEFT_TRY(Skip());
             auto ty = Type(0);
             if (!ty.ok()) return ty.error();
             m.func.result = std::move(*ty);
@@ -806,18 +808,17 @@ private:
           WEFT_TRY(Expect(":"));
           if (Peek().IsKw("static")) {
             m.kind = AstResourceFunc::Kind::Static;
-            WEFT_TRY(Next());
+            WEFT_TRY(Skip());
           }
           WEFT_TRY(FuncType(m.func));
         }
         WEFT_TRY(Expect(";"));
         item.methods.push_back(std::move(m));
       }
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       return true;
     }
-    if (allow_func && t.kind == Token::Kind::Ident &&
-        (t.explicit_id || !IsKeyword(t.text))) {
+    if (allow_func && t.kind == Token::Kind::Ident && !t.keyword) {
       item.kind = AstItem::Kind::Func;
       auto id = Next();
       if (!id.ok()) return id.error();
@@ -843,12 +844,12 @@ private:
     f.pos = Peek().pos;
     if (Peek().IsKw("async")) {
       f.async = true;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
     }
     WEFT_TRY(ExpectKw("func"));
     WEFT_TRY(Params(f));
     if (Peek().Is("->")) {
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       if (Peek().Is("("))
         return Err(Peek().pos, "named or multiple results are not supported; "
                                "return one type");
@@ -873,7 +874,7 @@ private:
       p.type = std::move(*ty);
       f.params.push_back(std::move(p));
       if (!Peek().Is(",")) break;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
     }
     WEFT_TRY(Expect(")"));
     return true;
@@ -886,27 +887,27 @@ private:
     t.pos = Peek().pos;
     const Token& tok = Peek();
     if (tok.kind != Token::Kind::Ident) return Unexpected("a type");
-    if (tok.explicit_id || !IsKeyword(tok.text)) {
+    if (!tok.keyword) {
       if (auto k = PrimKind(tok.text);
           k && !tok.explicit_id && *k == ValKind::ErrorContext) {
         t.kind = AstType::Kind::Prim;
         t.prim = *k;
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         return t;
       }
       t.kind = AstType::Kind::Named;
       t.name = tok.text;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       return t;
     }
     if (auto k = PrimKind(tok.text)) {
       t.kind = AstType::Kind::Prim;
       t.prim = *k;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       return t;
     }
     std::string kw = tok.text;
-    WEFT_TRY(Next());
+    WEFT_TRY(Skip());
     auto arg = [&]() -> Result<bool> {
       auto a = Type(depth + 1);
       if (!a.ok()) return a.error();
@@ -918,7 +919,7 @@ private:
       WEFT_TRY(Expect("<"));
       WEFT_TRY(arg());
       if (Peek().Is(",")) {
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         if (Peek().kind != Token::Kind::Int) return Unexpected("a list length");
         auto n = Next();
         if (!n.ok()) return n.error();
@@ -945,7 +946,7 @@ private:
       while (true) {
         WEFT_TRY(arg());
         if (!Peek().Is(",")) break;
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         if (Peek().Is(">")) break;
       }
       WEFT_TRY(Expect(">"));
@@ -954,9 +955,9 @@ private:
     if (kw == "result") {
       t.kind = AstType::Kind::Result;
       if (!Peek().Is("<")) return t;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       if (Peek().Is("_")) {
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         WEFT_TRY(Expect(","));
         t.has_err = true;
         WEFT_TRY(arg());
@@ -964,7 +965,7 @@ private:
         t.has_ok = true;
         WEFT_TRY(arg());
         if (Peek().Is(",")) {
-          WEFT_TRY(Next());
+          WEFT_TRY(Skip());
           if (Peek().Is("_"))
             return Err(Peek().pos, "`_` may only stand for the ok type; write "
                                    "`result<T>` for no error type");
@@ -1005,7 +1006,7 @@ private:
       WEFT_TRY(WorldItem(item));
       w.items.push_back(std::move(item));
     }
-    WEFT_TRY(Next());
+    WEFT_TRY(Skip());
     return true;
   }
 
@@ -1028,12 +1029,12 @@ private:
     item.pos = Peek().pos;
     if (Peek().IsKw("include")) {
       item.kind = AstWorldItem::Kind::Include;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       auto path = Path();
       if (!path.ok()) return path.error();
       item.path = std::move(*path);
       if (Peek().IsKw("with")) {
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         WEFT_TRY(Expect("{"));
         while (!Peek().Is("}")) {
           AstUseName n;
@@ -1047,7 +1048,7 @@ private:
           n.as = to->text;
           item.with.push_back(std::move(n));
           if (!Peek().Is(",")) break;
-          WEFT_TRY(Next());
+          WEFT_TRY(Skip());
         }
         WEFT_TRY(Expect("}"));
       }
@@ -1058,14 +1059,14 @@ private:
       return Unexpected("`import`, `export`, `include`, `use` or a type");
     item.kind = Peek().IsKw("import") ? AstWorldItem::Kind::Import
                                       : AstWorldItem::Kind::Export;
-    WEFT_TRY(Next());
+    WEFT_TRY(Skip());
     Token first = tok_;
     auto id = Id("an import or export name");
     if (!id.ok()) return id.error();
     if (Peek().Is(":")) {
       Token colon = tok_;
       bool tight = colon.begin == id->end;
-      WEFT_TRY(Next());
+      WEFT_TRY(Skip());
       bool tight_after =
           tight && tok_.begin == colon.end && tok_.kind == Token::Kind::Ident;
       if (tight_after && !tok_.IsKw("func") && !tok_.IsKw("interface") &&
@@ -1083,7 +1084,7 @@ private:
         if (!name.ok()) return name.error();
         item.path.name = name->text;
         if (Peek().Is("@")) {
-          WEFT_TRY(Next());
+          WEFT_TRY(Skip());
           auto v = Version();
           if (!v.ok()) return v.error();
           item.path.version = *v;
@@ -1101,7 +1102,7 @@ private:
       if (Peek().IsKw("interface")) {
         item.ext = AstWorldItem::Extern::Inline;
         item.inline_iface.pos = Peek().pos;
-        WEFT_TRY(Next());
+        WEFT_TRY(Skip());
         WEFT_TRY(InterfaceBody(item.inline_iface));
         return true;
       }

@@ -32,17 +32,6 @@ std::string Package::Name() const {
   return s;
 }
 
-struct Resolve::State {
-  Options options;
-  TypeArena arena;
-  std::vector<Package> packages;
-  std::vector<Interface> interfaces;
-  std::vector<World> worlds;
-  std::map<TypeId, std::string> names; // named value types, for TypeText
-  std::map<uint32_t, TypeId> own_ids, borrow_ids; // by resource
-  std::map<uint32_t, uint32_t> resource_owner;    // resource -> interface
-};
-
 namespace {
 
 bool SameVersion(const std::optional<SemVer>& a,
@@ -870,13 +859,11 @@ private:
       wi.name = t.name;
       wi.type = t.type;
       wi.index = t.used_from.value_or(0);
+      wi.used_from = t.used_from;
       wi.docs = t.docs;
       wi.gate = t.gate;
       WEFT_TRY(AddItem(b, true, std::move(wi), job.file, ast.pos, false));
     }
-    std::map<std::string, std::optional<uint32_t>> type_from;
-    for (const TypeDef& t : scope.types)
-      type_from[t.name] = t.used_from;
     for (const AstWorldItem* it : items) {
       switch (it->kind) {
       case AstWorldItem::Kind::Type: break;
@@ -972,8 +959,7 @@ private:
         for (uint32_t d : st_.interfaces[wi.index].uses)
           dep(d);
       } else if (wi.kind == WorldItem::Kind::Type) {
-        auto f = type_from.find(wi.name);
-        if (f != type_from.end() && f->second) dep(*f->second);
+        if (wi.used_from) dep(*wi.used_from);
       }
       if (have.insert(wi.name).second) imports.push_back(std::move(wi));
     }
@@ -1104,105 +1090,6 @@ std::optional<uint32_t> Resolve::ResourceOwner(uint32_t resource) const {
   auto it = state_->resource_owner.find(resource);
   if (it == state_->resource_owner.end()) return std::nullopt;
   return it->second;
-}
-
-namespace {
-void Text(const Resolve::State& st, TypeId id, std::string& out, int depth) {
-  if (depth > 100 || id >= st.arena.vals.size()) {
-    out += "?";
-    return;
-  }
-  auto n = st.names.find(id);
-  if (n != st.names.end()) {
-    out += n->second;
-    return;
-  }
-  const ValType& t = st.arena.vals[id];
-  auto sub = [&](TypeId x) { Text(st, x, out, depth + 1); };
-  auto res = [&](uint32_t r) {
-    out += r < st.arena.resources.size() ? st.arena.resources[r].name : "?";
-  };
-  switch (t.kind) {
-  case ValKind::List:
-    out += "list<";
-    sub(t.elem);
-    if (t.fixed_length) out += ", " + std::to_string(*t.fixed_length);
-    out += ">";
-    return;
-  case ValKind::Option:
-    out += "option<";
-    sub(t.elem);
-    out += ">";
-    return;
-  case ValKind::Future:
-  case ValKind::Stream:
-    out += ValKindName(t.kind);
-    if (t.has_elem) {
-      out += "<";
-      sub(t.elem);
-      out += ">";
-    }
-    return;
-  case ValKind::Tuple:
-    out += "tuple<";
-    for (size_t i = 0; i < t.elems.size(); ++i) {
-      if (i) out += ", ";
-      sub(t.elems[i]);
-    }
-    out += ">";
-    return;
-  case ValKind::Result:
-    if (!t.ok && !t.err) {
-      out += "result";
-      return;
-    }
-    out += "result<";
-    if (t.ok)
-      sub(*t.ok);
-    else
-      out += "_";
-    if (t.err) {
-      out += ", ";
-      sub(*t.err);
-    }
-    out += ">";
-    return;
-  case ValKind::Own: res(t.resource); return;
-  case ValKind::Borrow:
-    out += "borrow<";
-    res(t.resource);
-    out += ">";
-    return;
-  default:
-    if (IsPrimitive(t.kind)) {
-      out += ValKindName(t.kind);
-      return;
-    }
-    out += TypeToString(st.arena, id);
-    return;
-  }
-}
-} // namespace
-
-std::string Resolve::TypeText(TypeId id) const {
-  std::string out;
-  Text(*state_, id, out, 0);
-  return out;
-}
-
-std::string Resolve::FuncText(const FuncType& f) const {
-  std::string out = f.async ? "async func(" : "func(";
-  for (size_t i = 0; i < f.params.size(); ++i) {
-    if (i) out += ", ";
-    out += f.params[i].name + ": ";
-    Text(*state_, f.params[i].type, out, 0);
-  }
-  out += ")";
-  if (!f.results.empty()) {
-    out += " -> ";
-    Text(*state_, f.results[0], out, 0);
-  }
-  return out;
 }
 
 } // namespace weft::component::wit

@@ -659,6 +659,136 @@ TEST(Wit, LongChainsAreBoundedNotACrash) {
   }
 }
 
+// Resources of two Resolves are the same when their names and defining
+// interfaces are.
+struct TwoResolves {
+  const Resolve* a;
+  const Resolve* b;
+};
+bool SameResource(const void* ctx, uint32_t x, uint32_t y) {
+  auto* t = static_cast<const TwoResolves*>(ctx);
+  auto ox = t->a->ResourceOwner(x), oy = t->b->ResourceOwner(y);
+  return t->a->arena().resources[x].name == t->b->arena().resources[y].name &&
+         ox && oy && t->a->InterfaceName(*ox) == t->b->InterfaceName(*oy);
+}
+
+TEST(Wit, PrintedPackagesParseBackToTheSameTypes) {
+  Options all;
+  all.all_features = true;
+  Resolve a(all);
+  std::vector<SourceFile> files;
+  for (const EmbeddedWit& f : Wasi02WitFiles())
+    files.push_back(SourceFile{f.text, f.name});
+  ASSERT_TRUE(a.Add(files).ok());
+  std::vector<std::string> texts;
+  for (uint32_t p = 0; p < a.packages().size(); ++p)
+    texts.push_back(a.PackageText(p));
+  std::vector<SourceFile> printed;
+  for (size_t k = 0; k < texts.size(); ++k)
+    printed.push_back(SourceFile{texts[k], a.packages()[k].name});
+  Resolve b(all);
+  auto added = b.Add(printed);
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  TwoResolves ctx{&a, &b};
+  size_t funcs = 0;
+  for (uint32_t k = 0; k < a.interfaces().size(); ++k) {
+    std::string name = a.InterfaceName(k);
+    if (name.empty()) continue;
+    const Interface& x = a.interfaces()[k];
+    const Interface* y = b.FindInterface(name);
+    ASSERT_TRUE(y) << name;
+    ASSERT_EQ(x.types.size(), y->types.size()) << name;
+    for (size_t t = 0; t < x.types.size(); ++t) {
+      const TypeDef* u = Type(*y, x.types[t].name);
+      ASSERT_TRUE(u) << name << " " << x.types[t].name;
+      EXPECT_EQ(x.types[t].type.resource, u->type.resource);
+      EXPECT_EQ(x.types[t].used_from.has_value(), u->used_from.has_value());
+      EXPECT_EQ(x.types[t].gate.unstable, u->gate.unstable);
+      if (!x.types[t].type.resource) {
+        EXPECT_TRUE(ValTypesEqual(a.arena(), x.types[t].type.id, b.arena(),
+                                  u->type.id, SameResource, &ctx))
+            << name << " " << x.types[t].name;
+      }
+    }
+    ASSERT_EQ(x.funcs.size(), y->funcs.size()) << name;
+    for (const Function& f : x.funcs) {
+      const Function* g = Func(*y, f.name);
+      ASSERT_TRUE(g) << name << " " << f.name;
+      EXPECT_TRUE(FuncTypesEqual(a.arena(), a.arena().funcs[f.type], b.arena(),
+                                 b.arena().funcs[g->type], SameResource, &ctx))
+          << name << " " << f.name;
+      EXPECT_EQ(f.gate.unstable, g->gate.unstable) << f.name;
+      ++funcs;
+    }
+  }
+  EXPECT_GT(funcs, 170u);
+  for (const World& w : a.worlds()) {
+    std::string wname = a.packages()[w.package].Name();
+    wname.insert(wname.find('@'), "/" + w.name);
+    const World* v = b.FindWorld(wname);
+    ASSERT_TRUE(v) << wname;
+    EXPECT_EQ(Names(w.imports), Names(v->imports)) << wname;
+    EXPECT_EQ(Names(w.exports), Names(v->exports)) << wname;
+  }
+  // And printing is stable: the second print is the first.
+  for (uint32_t p = 0; p < b.packages().size(); ++p)
+    EXPECT_EQ(b.PackageText(p), texts[p]);
+}
+
+TEST(Wit, PrintedLanguageFeaturesParseBack) {
+  const char* src = R"(package local:p@1.0.0;
+interface types {
+  /// A size.
+  @since(version = 1.0.0)
+  type size = u32;
+  type bytes = list<u8>;
+  resource r {
+    constructor(x: size) -> result<r, string>;
+    %type: func() -> borrow<r>;
+    make: static func() -> r;
+  }
+  resource plain;
+  type also-r = r;
+}
+interface user {
+  use types.{size as sz, r, bytes};
+  f: async func(a: sz, b: option<bytes>) -> stream<r>;
+}
+world w {
+  use types.{size};
+  record pt { x: size }
+  import user;
+  import other: types;
+  export run: func(p: pt) -> result<_, string>;
+  export inl: interface { g: func(); }
+}
+)";
+  Resolve a;
+  auto added = a.AddFile(src, "p.wit");
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  std::string text = a.PackageText(added->at(0));
+  Resolve b;
+  auto again = b.AddFile(text, "printed.wit");
+  ASSERT_TRUE(again.ok()) << again.error().message << "\n" << text;
+  EXPECT_EQ(b.PackageText(again->at(0)), text);
+  EXPECT_NE(text.find("  /// A size.\n  @since(version = 1.0.0)\n  type size "
+                      "= u32;\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("use local:p/types@1.0.0.{size as sz, r, bytes};"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    %type: func() -> borrow<r>;"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  import other: local:p/types@1.0.0;"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(Sig(b, "local:p/user@1.0.0", "f"),
+            "f: async func(a: size, b: option<bytes>) -> stream<r>");
+  EXPECT_EQ(Sig(b, "local:p/types@1.0.0", "[constructor]r"),
+            "[constructor]r: func(x: size) -> result<r, string>");
+}
+
 // --- jco (wasm-tools) agrees -------------------------------------------
 //
 // A component built by jco from a WIT world, printed back by `jco wit`
@@ -855,6 +985,29 @@ TEST_F(JcoWit, WasiCommandComponentImportsResolveOnTheHost) {
   ASSERT_EQ(root->exports.size(), 1u);
   EXPECT_EQ(root->exports[0].name, "wasi:cli/run@0.2.12");
   EXPECT_TRUE(host.Resolve(root->exports[0].name));
+  // Our text of the world is jco's, line for line (blank lines aside),
+  // plus the interfaces the full WASI WIT makes transitive imports: jco's
+  // world comes from the component, whose wasi:io/streams has only the
+  // functions it imports, none of them using wasi:io/poll's pollable.
+  auto lines = [](const std::string& t) {
+    std::vector<std::string> v;
+    std::istringstream in(t);
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty()) v.push_back(l);
+    return v;
+  };
+  std::vector<std::string> ours = lines(host.wit().PackageText(root->package));
+  std::vector<std::string> extra;
+  std::vector<std::string> theirs = lines(printed);
+  size_t k = 0;
+  for (const std::string& l : ours) {
+    if (k < theirs.size() && l == theirs[k])
+      ++k;
+    else
+      extra.push_back(l);
+  }
+  EXPECT_EQ(k, theirs.size()) << printed;
+  EXPECT_EQ(extra, std::vector<std::string>{"  import wasi:io/poll@0.2.12;"});
 }
 
 } // namespace
