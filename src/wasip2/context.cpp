@@ -133,6 +133,19 @@ WasiP2Context::Create(const WasiP2Options& options) {
   return ctx;
 }
 
+void WasiP2Context::Reset() {
+  slots_.clear();
+  free_.clear();
+  live_ = 0;
+  stdin_->data.clear();
+  stdin_->pos = 0;
+  for (StdioSink* sink : {stdout_.get(), stderr_.get()}) {
+    sink->data.clear();
+    sink->left = sink->limit;
+    sink->reached = false;
+  }
+}
+
 // --- resource table ----------------------------------------------------------
 
 Outcome<uint32_t> WasiP2Context::Add(std::unique_ptr<Object> obj) {

@@ -263,6 +263,12 @@ public:
 
   const WasiP2Options& options() const { return options_; }
 
+  // Back to the state Create left, to run another guest in a reused
+  // instance (weft serve): every host object freed, in-memory stdin
+  // rewound to empty, in-memory outputs emptied, output limits full again.
+  // Host stdio fds and preopens stay open as they are.
+  void Reset();
+
   // --- the resource table -------------------------------------------------
   // A new object's rep, or a trap when the guest holds max_resources
   // already.

@@ -424,8 +424,11 @@ Outcome<uint32_t> WasiP2Context::OpenAt(DescriptorObj& d, uint32_t path_flags,
   if ((open_flags & ~oflag::kAll) || (flags & ~dflag::kAll) ||
       (path_flags & ~kPathSymlinkFollow))
     return Code(FsError::kInvalid);
+  // Asking for mutate-directory beneath a read-only directory is not an
+  // error (guests ask for it just to list a directory): the new descriptor
+  // simply lacks it, as get-flags then says.
   const bool mutates = (open_flags & (oflag::kCreate | oflag::kTruncate)) ||
-                       (flags & (dflag::kWrite | dflag::kMutateDirectory));
+                       (flags & dflag::kWrite);
   if (mutates && !(d.flags & dflag::kMutateDirectory))
     return Code(FsError::kNotPermitted, "the directory is read-only");
   if ((open_flags & oflag::kDirectory) && (flags & dflag::kWrite))

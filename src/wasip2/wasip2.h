@@ -11,6 +11,7 @@
 //   HostData data;
 //   data.Set(*ctx);                                      // per instance
 //   ... instantiate the component with `linker` and `data` ...
+//   (*ctx)->Reset();                                     // reuse (serve)
 //
 // Deny by default, as preview1: a guest sees exactly the args, env, cwd,
 // preopens and stdio its options give. Paths are resolved beneath their
@@ -19,6 +20,17 @@
 // above it, a symlink pointing out) fails with `not-permitted`, as does an
 // operation a read-only preopen does not allow. wasi:sockets links but
 // every operation fails with `access-denied` (no grant exists yet).
+//
+// Limits, so a guest cannot make the host allocate or block without bound:
+// max_resources host objects at once (one more traps), max_fds
+// descriptors and directory streams (one more: insufficient-memory),
+// max_random_bytes per random call (more traps), max_io_chunk per read
+// (a shorter read). Blocking calls (poll, block, blocking-read, writes to
+// a full pipe) end with an "interrupted" trap once the Store is
+// interrupted. A dropped or foreign rep traps ("no live output-stream with
+// rep N"), never crashes. wasi:cli/exit maps ok -> 0, err -> 1;
+// exit-with-code(n) -> n (Trap::ExitWith). Stdio is never a terminal:
+// get-terminal-* return none.
 #pragma once
 
 #include <cstdint>
