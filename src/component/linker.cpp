@@ -45,6 +45,8 @@ struct CFunc {
   const TypeArena* types = nullptr;
   const FuncType* type = nullptr;
   Callee call;
+  // A lifted function: the instance it enters.
+  InstanceState* enters = nullptr;
 };
 
 struct RtInstance;
@@ -124,6 +126,7 @@ public:
   std::optional<ExportedFunc> FindFunc(std::string_view name) const override;
   std::optional<Trap> Call(const ExportedFunc& f, std::span<const Val> args,
                            std::vector<Val>& results) override;
+  std::optional<Trap> DropResource(const Val& own) override;
   Store& store() override { return store_; }
 
 private:
@@ -156,7 +159,8 @@ private:
   std::deque<Site> sites_;
   std::map<uint32_t, ResourceType*> host_resources_;
   std::vector<ExportedFunc> funcs_;
-  std::unordered_set<const void*> handles_; // funcs_' handles
+  std::unordered_set<const void*> handles_;       // funcs_' handles
+  std::unordered_set<const ResourceType*> types_; // made for this instance
   bool poisoned_ = false;
   // Component and core instances made so far: a component that
   // instantiates a nested component twice, which does the same, ... would
@@ -238,6 +242,7 @@ ResourceType* Linked::HostResource(uint32_t host_res) {
   auto it = host_resources_.find(host_res);
   if (it != host_resources_.end()) return it->second;
   auto* rt = Make<ResourceType>();
+  types_.insert(rt);
   const TypeArena& ht = host_.types();
   if (host_res < ht.resources.size()) rt->name = ht.resources[host_res].name;
   // The drop is registered on the interface that defines the resource.
@@ -532,6 +537,7 @@ Result<bool> Linked::Define(Frame& f, uint32_t index,
     e.sort = Sort::Type;
     if (def.type && def.type->kind == TypeDef::Kind::Resource) {
       auto* rt = Make<ResourceType>();
+      types_.insert(rt);
       if (info.resource < types.resources.size())
         rt->name = types.resources[info.resource].name;
       rt->owner = f.state;
@@ -568,6 +574,7 @@ Result<bool> Linked::Define(Frame& f, uint32_t index,
       e.func = Make<CFunc>();
       e.func->types = &types;
       e.func->type = site.type;
+      e.func->enters = f.state;
       Site* s = &site;
       e.func->call = [s, core](std::span<const Val> args,
                                std::vector<Val>& results) {
@@ -788,10 +795,49 @@ std::optional<Trap> Linked::Call(const ExportedFunc& f,
                     " arguments, given " + std::to_string(args.size()),
                 0};
   }
+  if (cf->enters && !cf->enters->may_enter) {
+    // Refused before entering (a host function called back into the
+    // instance that called it): the instance is unharmed.
+    return Trap{TrapKind::Host,
+                "`" + f.name +
+                    "`: the component instance may not be entered while a "
+                    "call into it is in progress",
+                0};
+  }
   results.clear();
   std::optional<Trap> t = cf->call(args, results);
   if (t) poisoned_ = true;
   return t;
+}
+
+std::optional<Trap> Linked::DropResource(const Val& own) {
+  auto refuse = [](const std::string& why) {
+    return Trap{TrapKind::Host, "DropResource: " + why, 0};
+  };
+  if (own.kind != ValKind::Own) return refuse("not an own handle");
+  ResourceType* rt = own.resource;
+  if (!rt || !types_.contains(rt))
+    return refuse("not a resource of this component instance");
+  const auto rep = static_cast<uint32_t>(own.u);
+  if (!rt->owner) {
+    if (rt->host_drop) rt->host_drop(rep);
+    return std::nullopt;
+  }
+  if (!rt->dtor) return std::nullopt;
+  if (poisoned_) {
+    return refuse("the component instance trapped earlier and may not be "
+                  "entered again");
+  }
+  if (!rt->owner->may_enter) {
+    return refuse("cannot enter the instance that defines '" + rt->name +
+                  "' (a call into it is in progress)");
+  }
+  rt->owner->may_enter = false;
+  const Value arg = Value::I32(rep);
+  CallResult r = store_.Call(rt->dtor, std::span<const Value>(&arg, 1));
+  rt->owner->may_enter = true;
+  if (r.trap) poisoned_ = true;
+  return std::move(r.trap);
 }
 
 } // namespace

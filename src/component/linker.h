@@ -55,6 +55,12 @@ public:
   virtual std::optional<Trap> Call(const ExportedFunc& f,
                                    std::span<const Val> args,
                                    std::vector<Val>& results) = 0;
+  // Drops an own handle the host holds (an `own<r>` result of Call): runs
+  // the destructor of the component that defines `r` (or the host's drop
+  // for a host resource). Refused for a value that is not an own handle of
+  // a resource of this instance; a trap in the destructor poisons the
+  // instance as a trap in Call does.
+  virtual std::optional<Trap> DropResource(const Val& own) = 0;
   virtual Store& store() = 0;
 };
 

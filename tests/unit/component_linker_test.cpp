@@ -358,6 +358,95 @@ TEST_P(EveryTypeTest, ResourceCreatedUsedAndDropped) {
   EXPECT_EQ(Call1("live-counters", {}).u, 0u);
 }
 
+TEST_P(EveryTypeTest, TheHostDropsAnOwnHandleItHolds) {
+  Val c = Call1("[constructor]counter", {Val::U32(1)});
+  Val d = Call1("[constructor]counter", {Val::U32(2)});
+  EXPECT_EQ(Call1("live-counters", {}).u, 2u);
+  EXPECT_FALSE(inst_->DropResource(c));
+  EXPECT_EQ(Call1("live-counters", {}).u, 1u);
+  // Not an own handle, or not one of this instance's resources: refused.
+  auto t = inst_->DropResource(Val::U32(1));
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->message.find("not an own handle"), std::string::npos);
+  ResourceType stranger;
+  t = inst_->DropResource(Val::Own(&stranger, 1));
+  ASSERT_TRUE(t);
+  EXPECT_NE(t->message.find("not a resource of this component instance"),
+            std::string::npos);
+  EXPECT_EQ(Call1("live-counters", {}).u, 1u);
+  EXPECT_FALSE(inst_->DropResource(d));
+  EXPECT_EQ(Call1("live-counters", {}).u, 0u);
+}
+
+TEST_P(EveryTypeTest, AHostFunctionCannotReenterItsCaller) {
+  // A second instance whose `log` calls back into that instance.
+  HostLinker host;
+  ASSERT_TRUE(host.AddWit(ReadText(fs::path(WEFT_COMPONENTS_SOURCE_DIR) /
+                                   "everytype" / "world.wit"),
+                          "world.wit")
+                  .ok());
+  ComponentInstance* self = nullptr;
+  std::optional<Trap> inner;
+  ASSERT_TRUE(host.Define("weft:everytype/host", "log",
+                          [&](HostCall&, std::span<const Val>,
+                              std::vector<Val>&) -> std::optional<Trap> {
+                            auto add = self->FindFunc("add");
+                            std::vector<Val> r;
+                            inner = self->Call(
+                                *add,
+                                std::vector<Val>{Val::U32(1), Val::U32(2)}, r);
+                            return std::nullopt;
+                          })
+                  .ok());
+  for (const char* f : {"double-all", "lookup"}) {
+    ASSERT_TRUE(
+        host.Define("weft:everytype/host", f,
+                    [f](HostCall&, std::span<const Val>,
+                        std::vector<Val>& results) -> std::optional<Trap> {
+                      results.push_back(std::string(f) == "lookup"
+                                            ? Val::None()
+                                            : Val::Of(ValKind::List, 0));
+                      return std::nullopt;
+                    })
+            .ok());
+  }
+  auto r = Instantiate(component_, host);
+  ASSERT_FALSE(r.link_error) << r.link_error->Describe();
+  self = r.instance.get();
+  auto call_host = self->FindFunc("call-host");
+  std::vector<Val> results;
+  auto t = self->Call(
+      *call_host, std::vector<Val>{Val::Str("x"), Val::Of(ValKind::List, 0)},
+      results);
+  ASSERT_FALSE(t) << t->message;
+  EXPECT_EQ(results[0].u, 1000u); // nothing doubled, "b" not found
+  ASSERT_TRUE(inner);
+  EXPECT_NE(inner->message.find("may not be entered while a call into it"),
+            std::string::npos)
+      << inner->message;
+  // The refusal did not harm the instance.
+  auto add = self->FindFunc("add");
+  t = self->Call(*add, std::vector<Val>{Val::U32(2), Val::U32(3)}, results);
+  ASSERT_FALSE(t) << t->message;
+  EXPECT_EQ(results[0].u, 5u);
+}
+
+TEST_P(EveryTypeTest, EveryCoreModuleGoesThroughTheCompileFunction) {
+  size_t modules = 0;
+  for (const Scope& sc : component_->scopes)
+    for (const Definition& d : sc.component->definitions)
+      modules += d.kind == Definition::Kind::CoreModule;
+  ASSERT_GE(modules, 3u); // main, the shim and the fixup
+  size_t calls = 0;
+  CompileCoreFn counting = [&](std::span<const uint8_t> bytes) {
+    ++calls;
+    return compile_(bytes);
+  };
+  auto r = InstantiateComponent(store_, component_, host_, data_, counting);
+  ASSERT_FALSE(r.link_error) << r.link_error->Describe();
+  EXPECT_EQ(calls, modules);
+}
+
 TEST_P(EveryTypeTest, CallsTheHostWithEveryDirection) {
   Val l = Val::Of(ValKind::List, 0);
   for (uint32_t v : {1u, 2u, 3u})
@@ -751,8 +840,8 @@ struct JcoRun {
   std::string out;
   int status = -1;
 };
-JcoRun RunJco(const std::string& component, const std::string& args,
-              const std::string& stdin_text = "") {
+JcoRun RunJcoUncached(const std::string& component, const std::string& args,
+                      const std::string& stdin_text) {
   fs::path in = fs::temp_directory_path() /
                 ("weft-linker-stdin-" + std::to_string(::getpid()));
   {
@@ -774,6 +863,17 @@ JcoRun RunJco(const std::string& component, const std::string& args,
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   fs::remove(in);
   return r;
+}
+
+// The same run on both tiers asks jco once.
+JcoRun RunJco(const std::string& component, const std::string& args,
+              const std::string& stdin_text = "") {
+  static std::map<std::string, JcoRun> runs;
+  std::string key = component + '\0' + args + '\0' + stdin_text;
+  auto it = runs.find(key);
+  if (it == runs.end())
+    it = runs.emplace(key, RunJcoUncached(component, args, stdin_text)).first;
+  return it->second;
 }
 
 struct WeftRun {
