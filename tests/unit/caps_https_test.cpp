@@ -258,9 +258,9 @@ TEST_F(CapsHttpsTest, RefusedIsIo) {
 // Every WEFT_ERR_* code of the C SDK is the host's CapStatus of that name,
 // and every CapStatus is in the SDK.
 TEST(CapsSdk, StatusCodesMatchTheSdkHeader) {
-  const fs::path header =
-      fs::path(__FILE__).parent_path().parent_path().parent_path() / "sdk" /
-      "c" / "weft.h";
+  // From the source tree (not __FILE__, which a compiler cache may make
+  // relative to the build folder).
+  const fs::path header = fs::path(WEFT_SOURCE_DIR) / "sdk" / "c" / "weft.h";
   const std::string text = ReadAll(header);
   ASSERT_FALSE(text.empty()) << header;
   const std::vector<std::pair<std::string, CapStatus>> host = {
